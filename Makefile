@@ -1,0 +1,32 @@
+# make demo: fresh machine -> venv, install, evaluate both scripted policies and compare them.
+# make test: the same setup, then the whole suite. make bench: the benchmarks in benchmarks/.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup demo test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	rm -rf runs/demo
+	$(BIN)/rftgym eval rftgym/FileLocalization-v0 --policy scripted:sequential --split test --out runs/demo/sequential
+	$(BIN)/rftgym eval rftgym/FileLocalization-v0 --policy scripted:parallel --split test --out runs/demo/parallel
+	$(BIN)/rftgym compare runs/demo/sequential runs/demo/parallel
+
+test: setup
+	$(BIN)/python -m pytest -q -ra
+
+bench: setup
+	$(BIN)/python benchmarks/bench_reset.py
+	$(BIN)/python benchmarks/bench_tools.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

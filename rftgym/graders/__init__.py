@@ -1,0 +1,55 @@
+"""Graders: turn a finished episode into a reward.
+
+Contract: ``Grader.grade(task, trajectory, workspace) -> Grade``.
+
+- ``task`` carries the gold data (``gold_files``, ``fail_to_pass``, ``answer``, ``extra``); the agent
+  never saw it. ``trajectory.submission`` holds the arguments of the agent's ``submit`` call (``None``
+  if it never submitted). ``workspace`` is the episode's workspace, still as the agent left it.
+- ``Grade.score`` is the reward, in [0, 1] unless the grader documents otherwise; ``components``
+  names its parts; a grader that fails returns score 0 with ``error`` set instead of raising
+  (``safe_grade`` enforces that for any grader).
+- Graders are deterministic given their inputs, so replaying a run reproduces every reward.
+- ``config()`` returns a JSON-able description; its hash goes into the run manifest.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import json
+import traceback
+from typing import Any
+
+from rftgym.types import Grade, Task, Trajectory
+
+
+class Grader(abc.ABC):
+    name: str = "grader"
+
+    @abc.abstractmethod
+    def grade(self, task: Task, trajectory: Trajectory, workspace: Any) -> Grade:
+        """Score one episode. See the module docstring for the contract."""
+
+    def config(self) -> dict[str, Any]:
+        return {"type": self.name}
+
+    def config_hash(self) -> str:
+        blob = json.dumps(self.config(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def safe_grade(grader: Grader, task: Task, trajectory: Trajectory, workspace: Any) -> Grade:
+    """``grader.grade`` that never raises: a failure is score 0 with the error recorded."""
+    try:
+        grade = grader.grade(task, trajectory, workspace)
+        if not isinstance(grade, Grade):
+            return Grade(0.0, {}, f"{grader.name} returned {type(grade).__name__}, not a Grade")
+        return grade
+    except Exception as exc:  # a grader bug must not end the run
+        tail = traceback.format_exc(limit=3).strip().splitlines()[-1]
+        return Grade(0.0, {}, f"{grader.name} failed: {type(exc).__name__}: {exc} ({tail})")
+
+
+from rftgym.graders.f1 import FileSetF1  # noqa: E402
+
+__all__ = ["Grader", "FileSetF1", "safe_grade"]

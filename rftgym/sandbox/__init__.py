@@ -1,0 +1,192 @@
+"""Sandboxes: where an episode's repository lives and its commands run.
+
+A ``Sandbox`` opens ``Workspace`` objects: a private, writable copy of a repository at a commit.
+The contract every backend (``local``, ``docker``) keeps:
+
+- ``Sandbox.open(repo, commit) -> Workspace``: a pristine tree of ``repo`` at ``commit``. ``repo`` is
+  a built-in repo name, a local git repository path or a git URL. A workspace may come from a pool.
+- ``Sandbox.release(ws)``: the episode is over; the sandbox restores the workspace and keeps it for
+  the next ``open`` of the same snapshot (or closes it when the pool is full).
+- ``Workspace.root``: the host-side directory tools read from. Paths given by an agent go through
+  ``Workspace.resolve``, which refuses ``..``, absolute paths and symlinks that point outside.
+- ``Workspace.exec(argv, timeout)``: run a command in the tree with a timeout, a killed process
+  group, capped output and no network where the platform allows it. Never raises for a failing,
+  hanging or noisy command: the ``ExecResult`` says what happened.
+- ``Workspace.reset()``: restore the pristine snapshot at a cost that grows with what changed.
+- ``Workspace.diff()``: the change against the base commit, as a ``git apply``-able patch.
+- ``Workspace.close()``: delete everything; idempotent.
+
+The workspace holds the repository's git history up to its commit and nothing after it.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+
+class SandboxError(RuntimeError):
+    """A sandbox could not be set up (bad repo, missing commit, no engine). Says what to do."""
+
+
+class PathError(ValueError):
+    """An agent asked for a path outside its workspace. Becomes a ``PATH_OUTSIDE_WORKSPACE`` tool error."""
+
+
+@dataclass
+class ExecResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+    duration_s: float = 0.0
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+    def combined(self) -> str:
+        out = self.stdout
+        if self.stderr:
+            out = f"{out}\n{self.stderr}" if out else self.stderr
+        return out
+
+
+@dataclass
+class ResetStats:
+    """What a reset did: paths restored or removed, and whether it had to scan the whole tree."""
+
+    restored: int = 0
+    removed: int = 0
+    full_scan: bool = False
+    seconds: float = 0.0
+
+
+# Directories never shown to an agent by the read tools; the git history is reached through git_log.
+HIDDEN_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
+
+
+def normalize_relpath(path: str) -> str:
+    """Agent-supplied path -> normalized POSIX path relative to the root, or ``PathError``."""
+    if not isinstance(path, str):
+        raise PathError(f"path must be a string, got {type(path).__name__}")
+    p = path.strip().replace("\\", "/")
+    if p in ("", ".", "./"):
+        return "."
+    if p.startswith("/") or (len(p) > 1 and p[1] == ":"):
+        raise PathError(f"{path!r} is an absolute path; use a path relative to the repository root")
+    norm = posixpath.normpath(p)
+    if norm == ".." or norm.startswith("../"):
+        raise PathError(f"{path!r} points outside the repository; use a path inside it")
+    return norm
+
+
+class Workspace(abc.ABC):
+    """A private copy of a repository at a commit. See the module docstring for the contract."""
+
+    root: Path
+    repo: str
+    commit: str
+
+    def resolve(self, path: str, *, must_exist: bool = False) -> Path:
+        """Map an agent's relative path into the workspace, refusing any escape (symlinks included)."""
+        rel = normalize_relpath(path)
+        target = self.root if rel == "." else self.root / rel
+        real_root = os.path.realpath(self.root)
+        # Resolve symlinks of the longest existing prefix: a link may point out even when the
+        # final component does not exist yet (a write through a linked directory).
+        probe = str(target)
+        while not os.path.lexists(probe) and probe != real_root:
+            probe = os.path.dirname(probe)
+        real = os.path.realpath(probe)
+        if real != real_root and not real.startswith(real_root + os.sep):
+            raise PathError(f"{path!r} resolves outside the repository (through a symlink); refused")
+        if must_exist and not os.path.lexists(target):
+            raise FileNotFoundError(path)
+        return target
+
+    @abc.abstractmethod
+    def exec(self, argv: Sequence[str] | str, timeout: float = 60.0, *, cwd: str = ".",
+             env: dict[str, str] | None = None, stdin: str | None = None,
+             max_output: int = 64_000) -> ExecResult:
+        """Run ``argv`` (a list, or a string for ``bash -c``) in the workspace. Never raises."""
+
+    @abc.abstractmethod
+    def reset(self) -> ResetStats:
+        """Restore the pristine tree; cost grows with what changed."""
+
+    @abc.abstractmethod
+    def diff(self) -> str:
+        """The change since the base commit, as a unified diff ``git apply`` accepts."""
+
+    @abc.abstractmethod
+    def changed_paths(self) -> set[str] | None:
+        """Relative paths changed since the last reset, or ``None`` when not tracked."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Remove the workspace; idempotent."""
+
+    # Read helpers used by the tools, so that a backend can serve reads from a cache.
+    @abc.abstractmethod
+    def files(self) -> list[str]:
+        """Sorted relative paths of the regular files an agent can see (hidden dirs excluded)."""
+
+    @abc.abstractmethod
+    def read_text(self, rel: str) -> str | None:
+        """The text of a visible file, or ``None`` if it is binary or missing."""
+
+    @property
+    @abc.abstractmethod
+    def history_git_dir(self) -> Path:
+        """A git dir with the history up to ``commit`` that no agent can write to (for git tools)."""
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Sandbox(abc.ABC):
+    """A factory and pool of workspaces. Backends: ``local`` and ``docker``."""
+
+    name: str = "sandbox"
+
+    @abc.abstractmethod
+    def open(self, repo: str, commit: str, *, image: str | None = None) -> Workspace:
+        """A pristine workspace of ``repo`` at ``commit``."""
+
+    def release(self, ws: Workspace) -> None:
+        """Hand a workspace back after an episode; the default closes it."""
+        ws.close()
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Close every workspace this sandbox opened; idempotent."""
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_sandbox(kind: str | Sandbox = "local", **kwargs) -> Sandbox:
+    """``"local"`` or ``"docker"`` (or an existing ``Sandbox``, returned as is)."""
+    if isinstance(kind, Sandbox):
+        return kind
+    if kind == "local":
+        from rftgym.sandbox.local import LocalSandbox
+
+        return LocalSandbox(**kwargs)
+    if kind == "docker":
+        from rftgym.sandbox.docker import DockerSandbox
+
+        return DockerSandbox(**kwargs)
+    raise SandboxError(f"unknown sandbox {kind!r}; use 'local' or 'docker'")

@@ -1,0 +1,168 @@
+"""Search tools: grep (regex, file:line:text) and search_code (BM25 ranking of files).
+
+Both search in-process over the snapshot's cached file texts, re-reading only the files the episode
+changed: no process is spawned per call and the order of results is fully deterministic.
+``benchmarks/bench_tools.py`` compares this with spawning ripgrep. Regexes run under the ``regex``
+module's timeout, so a catastrophic pattern costs a ``TIMEOUT`` observation, not a stuck worker.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+
+import regex
+
+from rftgym.tools import ToolError, tool
+from rftgym.tools.fs import files_under
+
+_GREP_SECONDS = 10.0
+_MAX_LINE = 300
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+STOPWORDS = frozenset("""a an the and or but if then else of to in on at by for with from as is are was were be been
+being it its this that these those there here when where which who what how why not no yes do does did done can
+could should would will shall may might must have has had i me my we our you your he she they them their so than
+too very just also only into out up down over under again more most some any each all both few other such own same
+def self return import class none true false elif pass lambda yield while try except finally raise assert
+get set use used using call called calls value values""".split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased search terms: identifiers, their camelCase/snake_case parts, numbers; no stopwords."""
+    out = []
+    for word in _WORD.findall(text):
+        low = word.lower()
+        parts = [p.lower() for chunk in word.split("_") for p in _CAMEL.findall(chunk)]
+        if len(parts) > 1 and low not in STOPWORDS and len(low) > 1:
+            out.append(low)
+        out.extend(p for p in parts if len(p) > 1 and p not in STOPWORDS)
+    return out
+
+
+class BM25:
+    """Okapi BM25 over whole files; a file's path counts as part of its text."""
+
+    def __init__(self, docs: dict[str, Counter], k1: float = 1.2, b: float = 0.75) -> None:
+        self.docs, self.k1, self.b = docs, k1, b
+        self.lengths = {p: sum(c.values()) for p, c in docs.items()}
+        self.avg = (sum(self.lengths.values()) / len(docs)) if docs else 1.0
+        self.df: Counter = Counter()
+        for counts in docs.values():
+            self.df.update(counts.keys())
+
+    @classmethod
+    def build(cls, ws, paths: list[str]) -> BM25:
+        docs = {}
+        for p in paths:
+            text = ws.read_text(p)
+            if text is not None:
+                docs[p] = Counter(tokenize(p.replace("/", " ").replace(".", " ") + " " + text))
+        return cls(docs)
+
+    def search(self, query: str, paths: set[str] | None = None) -> list[tuple[float, str]]:
+        terms = list(dict.fromkeys(tokenize(query)))
+        n = len(self.docs)
+        scored = []
+        for path, counts in self.docs.items():
+            if paths is not None and path not in paths:
+                continue
+            score, length = 0.0, self.lengths[path]
+            for t in terms:
+                tf = counts.get(t)
+                if not tf:
+                    continue
+                idf = math.log(1 + (n - self.df[t] + 0.5) / (self.df[t] + 0.5))
+                score += idf * tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * length / self.avg))
+            if score > 0:
+                scored.append((score, path))
+        scored.sort(key=lambda sp: (-sp[0], sp[1]))
+        return scored
+
+
+def index_for(ws) -> BM25:
+    """The snapshot's index when the episode changed nothing; otherwise one rebuilt for this tree."""
+    changed = ws.changed_paths()
+    snap = getattr(ws, "snapshot", None)
+    if snap is not None and changed is not None and not changed:
+        index = snap.derived.get("bm25")
+        if index is None:
+            index = snap.derived.setdefault("bm25", BM25.build(ws, ws.files()))
+        return index
+    return BM25.build(ws, ws.files())
+
+
+@tool(parallel_safe=True)
+def search_code(ws, query: str, max_results: int = 10) -> str:
+    """Rank files by relevance to a natural-language or keyword query (BM25 over file contents and
+    paths) and show each file's best-matching line. Good first step for a bug report.
+
+    Args:
+        query: words, identifiers or an error message to look for
+        max_results: how many files to return (1 to 50)
+    """
+    if not tokenize(query):
+        raise ToolError("INVALID_ARGS", "query has no searchable words; include identifiers or keywords")
+    max_results = max(1, min(int(max_results), 50))
+    ranked = index_for(ws).search(query)[:max_results]
+    if not ranked:
+        return f"no files match {query!r}"
+    terms = set(tokenize(query))
+    lines = []
+    for score, path in ranked:
+        best, best_hits = "", 0
+        for n, line in enumerate((ws.read_text(path) or "").splitlines(), 1):
+            hits = len(terms.intersection(tokenize(line)))
+            if hits > best_hits:
+                best, best_hits = f"L{n}: {line.strip()[:160]}", hits
+        lines.append(f"{path} (score {score:.2f})" + (f"\n    {best}" if best else ""))
+    return "\n".join(lines)
+
+
+@tool(parallel_safe=True)
+def grep(ws, pattern: str, path: str = ".", glob: str | None = None, ignore_case: bool = False,
+         fixed_string: bool = False, max_results: int = 100) -> str:
+    """Search file contents with a regular expression; prints 'file:line:text', sorted by file and line.
+
+    Args:
+        pattern: regular expression (Python syntax), or literal text with fixed_string=true
+        path: directory or file to search, relative to the repository root
+        glob: only search files matching this glob, e.g. '*.py'
+        ignore_case: match case-insensitively
+        fixed_string: treat pattern as literal text, not a regex
+        max_results: maximum matching lines to show (1 to 500)
+    """
+    if pattern == "":
+        raise ToolError("INVALID_ARGS", "pattern is empty")
+    try:
+        rx = regex.compile(regex.escape(pattern) if fixed_string else pattern,
+                           regex.IGNORECASE if ignore_case else 0)
+    except regex.error as exc:
+        raise ToolError("INVALID_ARGS", f"invalid regular expression {pattern!r}: {exc}; escape special "
+                        "characters or pass fixed_string=true") from None
+    max_results = max(1, min(int(max_results), 500))
+    deadline = time.monotonic() + _GREP_SECONDS
+    hits: list[str] = []
+    total, files_hit = 0, 0
+    try:
+        for rel in files_under(ws, path, glob):
+            text = ws.read_text(rel)
+            if text is None or rx.search(text, timeout=max(0.01, deadline - time.monotonic())) is None:
+                continue
+            files_hit += 1
+            for n, line in enumerate(text.splitlines(), 1):
+                if rx.search(line, timeout=max(0.01, deadline - time.monotonic())) is not None:
+                    total += 1
+                    if len(hits) < max_results:
+                        shown = line if len(line) <= _MAX_LINE else line[:_MAX_LINE] + " [...]"
+                        hits.append(f"{rel}:{n}:{shown}")
+    except TimeoutError:
+        raise ToolError("TIMEOUT", f"grep for {pattern!r} took over {_GREP_SECONDS:.0f}s; simplify the "
+                        "pattern or narrow path/glob") from None
+    if not hits:
+        return f"no matches for {pattern!r}"
+    more = f"\n[{total - len(hits)} more matches in {files_hit} files; narrow path or glob]" if total > len(hits) else ""
+    return "\n".join(hits) + more
