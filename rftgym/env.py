@@ -78,7 +78,7 @@ class ToolEnv(gym.Env):
                  sandbox: str | Sandbox = "local", tools: list[str | Tool] | None = None,
                  grader: Grader | None = None, max_turns: int | None = None, max_tool_calls: int | None = None,
                  max_seconds: float | None = None, render_mode: str | None = None,
-                 sandbox_options: dict[str, Any] | None = None) -> None:
+                 image: str | None = None, sandbox_options: dict[str, Any] | None = None) -> None:
         if not isinstance(spec, EnvSpec):
             raise TypeError(f"spec must be an EnvSpec, got {type(spec).__name__}; use gymnasium.make('rftgym/...')")
         if render_mode not in (None, "ansi"):
@@ -96,6 +96,7 @@ class ToolEnv(gym.Env):
         self.max_turns = max_turns or spec.max_turns
         self.max_tool_calls = max_tool_calls or spec.max_tool_calls
         self.max_seconds = max_seconds or spec.max_seconds
+        self.image = image
         self._sandbox_arg, self._sandbox_options = sandbox, dict(sandbox_options or {})
         self._sandbox: Sandbox | None = sandbox if isinstance(sandbox, Sandbox) else None
         self._owns_sandbox = not isinstance(sandbox, Sandbox)
@@ -126,7 +127,7 @@ class ToolEnv(gym.Env):
         if self.workspace is not None:
             self._sandbox.release(self.workspace)
             self.workspace = None
-        self.workspace = self._sandbox.open(self.task.repo, self.task.commit, image=self.task.image)
+        self.workspace = self._sandbox.open(self.task.repo, self.task.commit, image=self.task.image or self.image)
         prompt = self.env_spec.user_template.format(prompt=self.task.prompt, task=self.task)
         self._messages = [{"role": "system", "content": self.env_spec.system_prompt},
                           {"role": "user", "content": prompt}]

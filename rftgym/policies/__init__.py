@@ -5,7 +5,7 @@ observation (OpenAI chat messages), ``tools`` the OpenAI tool schemas from ``inf
 ``rng`` a ``numpy.random.Generator`` owned by the episode. The result is an assistant message dict
 (``{"role": "assistant", "content": ..., "tool_calls": [...]}``) or a string. ``aact`` is the same
 as a coroutine, for I/O-bound backends that run many episodes concurrently; the default runs ``act``
-in a thread.
+in a thread. ``bind(task_id, sample)`` gives the object that plays one episode (see its docstring).
 
 Policies see only messages and tool schemas, never the environment, sandbox or graders, so a policy
 that works here works against any OpenAI-compatible tool loop.
@@ -35,11 +35,14 @@ class Policy(abc.ABC):
     async def aact(self, conversation: list[Message], tools: list[dict[str, Any]], rng: np.random.Generator) -> Message | str:
         return await asyncio.to_thread(self.act, conversation, tools, rng)
 
-    def start_episode(self, task_id: str, sample: int) -> None:
-        """Called before each episode; stateless policies ignore it (replay uses it)."""
+    def bind(self, task_id: str, sample: int) -> Policy:
+        """The policy for one episode. Stateless policies return ``self``; a policy with per-episode
+        state (token counts, a replayed action list) returns a new object that shares the parent's
+        clients and rate limiters. One policy object serves every concurrent episode of a run."""
+        return self
 
     def usage(self) -> dict[str, int]:
-        """Tokens used by the last episode (model backends); empty for the rest."""
+        """Tokens used by this (bound) episode policy; empty for policies that use none."""
         return {}
 
     def close(self) -> None:

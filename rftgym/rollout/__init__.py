@@ -132,9 +132,10 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
     sandbox = make_sandbox(env_kwargs.pop("sandbox", "local"), **env_kwargs.pop("sandbox_options", {}))
     errors: list[BaseException] = []
 
+    pol = make_policy(policy)  # one policy for all workers: shared clients and rate limits
+
     def worker() -> None:
         env = gym.make(env_id, tasks=task_list, split="all", sandbox=sandbox, **env_kwargs).unwrapped
-        pol = make_policy(policy)
         try:
             while True:
                 try:
@@ -164,6 +165,8 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
             t.join()
     finally:
         sandbox.close()
+        if pol is not policy:
+            pol.close()
     if errors:
         raise errors[0]
     return results

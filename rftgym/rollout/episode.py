@@ -24,7 +24,7 @@ def run_episode(env: ToolEnv, policy: Policy, task_id: str, sample: int, run_see
     seed = episode_seed(run_seed, task_id, sample)
     rng = np.random.default_rng(seed)
     started = time.monotonic()
-    policy.start_episode(task_id, sample)
+    policy = policy.bind(task_id, sample)
     try:
         obs, info = env.reset(seed=seed, options={"task_id": task_id})
         tools = info["tools"]
