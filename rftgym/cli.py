@@ -35,9 +35,14 @@ def envs() -> None:
     for col in ("id", "description", "train", "test", "tools"):
         table.add_column(col)
     for env_id, spec in sorted(registry.SPECS.items()):
-        tasks = builtin_tasks(spec.task_kind)
-        train = sum(t.split == "train" for t in tasks)
         tools = ", ".join([getattr(t, "name", t) for t in spec.tools] + [spec.submit.name])
+        try:
+            tasks = builtin_tasks(spec.task_kind)
+        except ValueError as exc:  # a broken task file should not hide the other environments
+            table.add_row(env_id, spec.description, "!", "!", tools)
+            err.print(f"[yellow]warning:[/] {env_id}: {exc}")
+            continue
+        train = sum(t.split == "train" for t in tasks)
         table.add_row(env_id, spec.description, str(train), str(len(tasks) - train), tools)
     console.print(table)
 

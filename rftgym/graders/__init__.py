@@ -18,7 +18,7 @@ import abc
 import hashlib
 import json
 import traceback
-from typing import Any
+from typing import Any, Callable
 
 from rftgym.types import Grade, Task, Trajectory
 
@@ -50,6 +50,22 @@ def safe_grade(grader: Grader, task: Task, trajectory: Trajectory, workspace: An
         return Grade(0.0, {}, f"{grader.name} failed: {type(exc).__name__}: {exc} ({tail})")
 
 
+# Built-in graders by name, so configs (e.g. an OpenAI-format ``multi`` grader) can refer to them.
+GRADERS: dict[str, Callable[..., Grader]] = {}
+
+
+def register_grader(name: str, factory: Callable[..., Grader]) -> None:
+    GRADERS[name] = factory
+
+
+def make_grader(name: str, **options: Any) -> Grader:
+    if name not in GRADERS:
+        raise KeyError(f"no grader named {name!r}; built-in graders: {', '.join(sorted(GRADERS))}")
+    return GRADERS[name](**options)
+
+
 from rftgym.graders.f1 import FileSetF1  # noqa: E402
 
-__all__ = ["Grader", "FileSetF1", "safe_grade"]
+register_grader(FileSetF1.name, FileSetF1)
+
+__all__ = ["Grader", "FileSetF1", "GRADERS", "make_grader", "register_grader", "safe_grade"]
