@@ -1,4 +1,4 @@
-# make demo: fresh machine -> venv, install, evaluate both scripted policies and compare them.
+# make demo: fresh machine -> venv, install, evaluate both scripted policies, compare them, write runs/demo/report.html.
 # make test: the same setup, then the whole suite. make bench: the benchmarks in benchmarks/.
 PYTHON ?= python3
 VENV   := .venv
@@ -20,6 +20,7 @@ demo: setup
 	$(BIN)/rftgym eval rftgym/FileLocalization-v0 --policy scripted:sequential --split test --out runs/demo/sequential
 	$(BIN)/rftgym eval rftgym/FileLocalization-v0 --policy scripted:parallel --split test --out runs/demo/parallel
 	$(BIN)/rftgym compare runs/demo/sequential runs/demo/parallel
+	$(BIN)/rftgym report runs/demo/sequential --vs runs/demo/parallel --out runs/demo/report.html
 
 test: setup
 	$(BIN)/python -m pytest -q -ra
@@ -27,6 +28,7 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_reset.py
 	$(BIN)/python benchmarks/bench_tools.py
+	$(BIN)/python benchmarks/bench_rollout.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -16,6 +16,22 @@ from rich.table import Table
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Gymnasium environments for agent RFT on codebases.")
 repos_app = typer.Typer(no_args_is_help=True, help="Built-in repositories.")
 app.add_typer(repos_app, name="repos")
+images_app = typer.Typer(no_args_is_help=True, help="Container images for the docker sandbox.")
+app.add_typer(images_app, name="images")
+sandbox_app = typer.Typer(no_args_is_help=True, help="Docker sandbox housekeeping.")
+app.add_typer(sandbox_app, name="sandbox")
+from rftgym.taskgen.cli import tasks_app  # noqa: E402  (the `rftgym tasks` commands live with taskgen)
+
+app.add_typer(tasks_app, name="tasks")
+from rftgym.graders.cli import graders_app  # noqa: E402  (the `rftgym graders` commands live with graders)
+from rftgym.stress.cli import stress  # noqa: E402  (the `rftgym stress` command lives with the harness)
+
+app.add_typer(graders_app, name="graders")
+app.command("stress")(stress)
+from rftgym.integrations.cli import export, serve  # noqa: E402  (serve/export live with the integrations)
+
+app.command("serve")(serve)
+app.command("export")(export)
 console = Console()
 err = Console(stderr=True)
 
@@ -50,23 +66,46 @@ def envs() -> None:
 @app.command("eval")
 def eval_(
     env_id: str = typer.Argument(..., help="e.g. rftgym/FileLocalization-v0"),
-    policy: str = typer.Option("scripted:parallel", help="policy spec: scripted:sequential, scripted:parallel, random"),
+    policy: str = typer.Option("scripted:parallel", help="policy spec: scripted:sequential, scripted:parallel, random, "
+                               "openai:<model>, hf:<model path>, replay:<run folder>"),
     split: Optional[str] = typer.Option(None, help="train, test or all (default: test for built-in tasks, all for --tasks)"),
     tasks: Optional[Path] = typer.Option(None, help="JSONL file of your own tasks (id, prompt, repo, commit, gold_files)"),
     out: Optional[Path] = typer.Option(None, help="run folder (default: runs/<env>-<policy>-<time>)"),
     samples: int = typer.Option(1, help="episodes per task (a GRPO group)"),
     seed: int = typer.Option(0, help="run seed; each episode's seed derives from it"),
-    workers: int = typer.Option(2, help="episodes run at once"),
+    workers: int = typer.Option(2, help="worker threads (thread backend) or Ray actors (ray backend)"),
     model_latency: float = typer.Option(1.0, help="seconds per model turn assumed by sim_latency_s"),
     max_turns: Optional[int] = typer.Option(None, help="override the env's turn budget"),
     sandbox: str = typer.Option("local", help="local or docker"),
-    backend: str = typer.Option("thread", help="thread or ray"),
+    image: Optional[str] = typer.Option(None, help="docker: image for tasks that name none (default: rftgym-base:bookworm)"),
+    backend: str = typer.Option("thread", help="thread or ray (--address implies ray)"),
+    address: Optional[str] = typer.Option(None, help="ray: an existing cluster (auto, ray://host:10001); default: an "
+                                          "embedded local Ray"),
+    concurrency: Optional[int] = typer.Option(None, help="episodes in flight across all workers (default: one per "
+                                              "worker); raise it for a policy that waits on a model"),
+    max_retries: int = typer.Option(2, help="ray: reruns of an episode whose worker process died"),
     resume: bool = typer.Option(False, help="continue an interrupted run in --out"),
     limit: Optional[int] = typer.Option(None, help="only the first N tasks"),
+    base_url: Optional[str] = typer.Option(None, help="openai: endpoint, e.g. http://127.0.0.1:8000/v1 "
+                                           "(default: OPENAI_BASE_URL, else OpenAI)"),
+    api_key: Optional[str] = typer.Option(None, help="openai: API key (default: OPENAI_API_KEY; a local "
+                                          "--base-url needs none)"),
+    tool_format: Optional[str] = typer.Option(None, help="openai: native, hermes or json; hf: hermes or json"),
+    temperature: Optional[float] = typer.Option(None, help="openai:/hf: sampling temperature"),
+    top_p: Optional[float] = typer.Option(None, help="openai:/hf: nucleus sampling"),
+    max_tokens: Optional[int] = typer.Option(None, help="openai:/hf: tokens per model turn"),
+    model_seed: Optional[str] = typer.Option(None, help="openai: seed sent with each request: an integer, or 'episode'"),
+    parallel_tool_calls: Optional[bool] = typer.Option(None, "--parallel-tool-calls/--no-parallel-tool-calls",
+                                                       help="openai: allow several tool calls per turn"),
+    tool_choice: Optional[str] = typer.Option(None, help="openai: auto, required or none"),
+    rpm: Optional[float] = typer.Option(None, help="openai: requests per minute, for the whole run"),
+    tpm: Optional[float] = typer.Option(None, help="openai: tokens per minute, for the whole run"),
 ) -> None:
     """Evaluate a policy on an environment; writes a run folder and prints the summary."""
     import rftgym.envs as registry
+    from rftgym.policies import PolicyFatalError
     from rftgym.rollout import rollout
+    from rftgym.sandbox import SandboxError
     from rftgym.tasks import load_tasks
 
     try:
@@ -83,7 +122,20 @@ def eval_(
     if out is None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         out = Path("runs") / f"{spec.name}-{policy.replace(':', '-').replace('/', '_')}-{stamp}"
+    policy_options = {k: v for k, v in {
+        "base_url": base_url, "api_key": api_key, "tool_format": tool_format, "temperature": temperature,
+        "top_p": top_p, "max_tokens": max_tokens, "seed": model_seed, "parallel_tool_calls": parallel_tool_calls,
+        "tool_choice": tool_choice, "rpm": rpm, "tpm": tpm}.items() if v is not None}
     env_kwargs = {"sandbox": sandbox}
+    if image:
+        env_kwargs["image"] = image
+    if sandbox == "docker":  # a missing engine or image fails here, not once per episode
+        from rftgym.sandbox.images import require_images
+
+        try:
+            require_images({getattr(t, "image", None) or image for t in task_list})
+        except SandboxError as exc:
+            _fail(str(exc))
     if max_turns:
         env_kwargs["max_turns"] = max_turns
     total = len(task_list) * samples
@@ -102,9 +154,17 @@ def eval_(
         try:
             result = rollout(spec.env_id, policy, task_list, split="all", samples=samples, seed=seed, workers=workers,
                              env_kwargs=env_kwargs, out=out, resume=resume, model_latency=model_latency,
-                             backend=backend, on_episode=on_episode)
+                             backend="ray" if address else backend, on_episode=on_episode,
+                             policy_options=policy_options, concurrency=concurrency, address=address,
+                             max_retries=max_retries)
+        except PolicyFatalError as exc:
+            _fail(f"{exc}\nthe run stopped; finished episodes are in {out}", code=1)
+        except SandboxError as exc:
+            _fail(str(exc))
         except (ValueError, FileExistsError, KeyError) as exc:
             _fail(str(exc.args[0]) if exc.args else str(exc))
+        except RuntimeError as exc:  # the runner's own: Ray missing, Ray workers that cannot start
+            _fail(str(exc))
     _print_summary([(str(out), result.summary)])
     console.print(f"run folder: [bold]{out}[/]")
 
@@ -115,7 +175,8 @@ _ROWS = [("episodes", "episodes"), ("reward_mean", "reward_mean"), ("f1_mean", "
          ("tool calls/rollout (mean)", ("tool_calls_per_rollout", "mean")),
          ("tool calls/rollout (max)", ("tool_calls_per_rollout", "max")), ("calls/turn", "calls_per_turn_mean"),
          ("tool errors", "tool_errors_count"), ("tool latency mean (s)", "tool_execution_latency_mean"),
-         ("sim latency mean (s)", "sim_latency_s_mean"), ("failed episodes", "episodes_failed")]
+         ("sim latency mean (s)", "sim_latency_s_mean"), ("failed episodes", "episodes_failed"),
+         ("prompt tokens", ("usage", "prompt_tokens")), ("completion tokens", ("usage", "completion_tokens"))]
 
 
 def _value(summary: dict, key) -> str:
@@ -151,6 +212,52 @@ def compare(runs: list[Path] = typer.Argument(..., help="run folders to put side
     _print_summary(loaded)
 
 
+@app.command()
+def replay(
+    run: Path = typer.Argument(..., help="a run folder written by `rftgym eval`"),
+    workers: int = typer.Option(2, help="episodes replayed at once"),
+    limit: Optional[int] = typer.Option(None, help="only the first N episodes"),
+) -> None:
+    """Re-execute every recorded action of a run in fresh environments and check each observation and
+    reward; exits 1 on any difference (showing the first one of each episode), 0 when all match."""
+    from rftgym.rollout.replay import replay_run
+
+    try:
+        report = replay_run(run, workers=workers, limit=limit)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        _fail(str(exc.args[0]) if exc.args else str(exc))
+    for problem in report.problems:
+        err.print(f"[bold red]problem:[/] {problem}", highlight=False)
+    for ep in report.mismatches:
+        # soft_wrap: a diff reads line by line, so rich must not re-wrap it to the terminal width
+        console.print(f"[bold red]differs[/] {ep.task_id}#{ep.sample} at {ep.where}", highlight=False,
+                      soft_wrap=True)
+        console.print(ep.diff, markup=False, highlight=False, soft_wrap=True)
+    partial = sum(e.recorded_error for e in report.episodes)
+    note = f"; {partial} recorded with an error, replayed as far as they went" if partial else ""
+    matched = len(report.episodes) - len(report.mismatches)
+    colour = "green" if report.ok else "red"
+    console.print(f"[bold {colour}]replayed {len(report.episodes)} episode(s): {matched} match, "
+                  f"{len(report.mismatches)} differ[/]{note}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def report(
+    run: Path = typer.Argument(..., help="a run folder written by `rftgym eval`"),
+    vs: Optional[Path] = typer.Option(None, "--vs", help="a second run folder to put side by side"),
+    out: Optional[Path] = typer.Option(None, help="the HTML file to write (default: RUN/report.html)"),
+) -> None:
+    """Write a self-contained HTML report with plots of one run, or two side by side."""
+    from rftgym.report import write_report
+
+    try:
+        path = write_report([run] + ([vs] if vs else []), out or run / "report.html")
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc.args[0]) if exc.args else str(exc))
+    console.print(f"report: [bold]{path}[/]")
+
+
 @repos_app.command("list")
 def repos_list() -> None:
     """Built-in repositories with their commit SHAs and sizes."""
@@ -170,6 +277,7 @@ def repos_list() -> None:
 @repos_app.command("pin")
 def repos_pin() -> None:
     """Write each built-in repo's commit SHA into its task files (maintainers, after editing a repo)."""
+    from rftgym.sandbox.derived import pin_row
     from rftgym.sandbox.repos import builtin_commit, builtin_repo_names, builtin_repos_dir
 
     for name in builtin_repo_names():
@@ -177,9 +285,45 @@ def repos_pin() -> None:
         for path in sorted((builtin_repos_dir() / name / "tasks").glob("*.jsonl")):
             rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
             for row in rows:
-                row["commit"] = sha
+                pin_row(row, name, sha)  # bug-fix rows: their bug commit is rebuilt on the new SHA
             path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
             console.print(f"{path}: {len(rows)} tasks pinned to {sha[:12]}")
+
+
+@images_app.command("build")
+def images_build(
+    method: str = typer.Option("auto", "--from", help="auto (the Dockerfile when a registry is reachable, else "
+                               "debootstrap), dockerfile, or debootstrap (offline: the machine's apt mirror; root)"),
+    name: Optional[str] = typer.Option(None, help="image name (default: rftgym-base:bookworm)"),
+    force: bool = typer.Option(False, help="rebuild even when the image exists"),
+) -> None:
+    """Build the docker sandbox's base image: python3, git, ripgrep and a non-root user."""
+    from rftgym.sandbox import SandboxError
+    from rftgym.sandbox.images import DEFAULT_IMAGE, build_image
+
+    name = name or DEFAULT_IMAGE
+    try:
+        built = build_image(name, method, force=force, log=lambda line: err.print(line, markup=False, highlight=False))
+    except SandboxError as exc:
+        _fail(str(exc))
+    if built is None:
+        console.print(f"{name} exists; pass --force to rebuild it")
+    else:
+        console.print(f"built [bold]{built.name}[/] with {built.method} in {built.seconds:.0f}s ({built.size_mb:.0f} MB)")
+
+
+@sandbox_app.command("gc")
+def sandbox_gc(everything: bool = typer.Option(False, "--all", help="remove every rftgym container, live runs' too")) -> None:
+    """Remove docker sandbox containers whose run is gone (its process died, e.g. after kill -9)."""
+    from rftgym.sandbox import SandboxError
+    from rftgym.sandbox.engine import gc
+
+    try:
+        report = gc(everything=everything)
+    except SandboxError as exc:
+        _fail(str(exc))
+    others = f"; {report.other_hosts} from other hosts left alone (--all removes them)" if report.other_hosts else ""
+    console.print(f"removed {len(report.removed)} container(s); kept {report.kept} of live runs{others}")
 
 
 def main() -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -128,6 +129,8 @@ class ToolEnv(gym.Env):
             self._sandbox.release(self.workspace)
             self.workspace = None
         self.workspace = self._sandbox.open(self.task.repo, self.task.commit, image=self.task.image or self.image)
+        # Tools that keep state elsewhere (remote tools) key it by episode and need the task row.
+        self.workspace.episode = {"trace_id": uuid.uuid4().hex, "item": self.task.item()}
         prompt = self.env_spec.user_template.format(prompt=self.task.prompt, task=self.task)
         self._messages = [{"role": "system", "content": self.env_spec.system_prompt},
                           {"role": "user", "content": prompt}]

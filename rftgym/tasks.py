@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
+from rftgym.sandbox.derived import register_tasks
+from rftgym.sandbox.confine import hide
 from rftgym.sandbox.repos import builtin_repo_names, builtin_repos_dir
 from rftgym.types import Task, TaskError
 
@@ -24,6 +26,7 @@ def read_jsonl(path: str | Path) -> list[Task]:
     if not path.is_file():
         raise TaskError(f"task file {path} does not exist; pass a JSONL file with one task per line")
     tasks, seen = [], set()
+    hide(path)  # the file holds gold data: no command an agent runs may read it
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
@@ -74,6 +77,7 @@ def load_tasks(source: Any = None, *, kind: str = "localization", split: str = "
         ids = [t.id for t in tasks]
         if len(ids) != len(set(ids)):
             raise TaskError("duplicate task ids in the task list; ids must be unique")
+    register_tasks(tasks)  # rows with a bug_patch name a commit built on first use (sandbox/derived.py)
     if split != "all":
         tasks = [t for t in tasks if t.split == split]
         if not tasks:

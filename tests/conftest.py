@@ -82,8 +82,57 @@ def shop_tasks(shop_repo) -> list[dict]:
     ]
 
 
+def docker_or_skip() -> None:
+    """Skip a docker test when no engine or base image is here; fail instead under RFTGYM_REQUIRE_DOCKER=1."""
+    from rftgym.sandbox.engine import engine_problem
+    from rftgym.sandbox.images import DEFAULT_IMAGE, image_exists, missing_image_error
+
+    problem = engine_problem()
+    if problem is None:
+        from rftgym.sandbox.engine import connect
+
+        client = connect()
+        problem = None if image_exists(client, DEFAULT_IMAGE) else str(missing_image_error(DEFAULT_IMAGE))
+        client.close()
+    if problem:
+        if os.environ.get("RFTGYM_REQUIRE_DOCKER") == "1":
+            pytest.fail(f"RFTGYM_REQUIRE_DOCKER=1 but {problem}")
+        pytest.skip(problem)
+
+
+@pytest.fixture(scope="session")
+def docker_sandbox():
+    """One DockerSandbox for the session: its warm, pooled containers serve every docker test's workspace."""
+    docker_or_skip()
+    from rftgym.sandbox.docker import DockerSandbox
+
+    with DockerSandbox(warm=1) as sb:
+        yield sb
+
+
+# test_sandbox_local checks LocalWorkspace itself with host-side git and host process listings; the
+# docker backend's own checks of the same contract are in test_sandbox_docker.
+_BACKENDS_BY_MODULE = {"tests.test_sandbox_local": ("local",)}
+
+
+def pytest_generate_tests(metafunc):
+    """Tests that take ``workspace`` run on both backends, or on those a module lists in ``WORKSPACE_BACKENDS``."""
+    if "workspace" in metafunc.fixturenames:
+        backends = getattr(metafunc.module, "WORKSPACE_BACKENDS",
+                           _BACKENDS_BY_MODULE.get(metafunc.module.__name__, ("local", "docker")))
+        metafunc.parametrize("workspace_backend", [pytest.param(b, marks=pytest.mark.docker) if b == "docker" else b
+                                                   for b in backends])
+
+
 @pytest.fixture()
-def workspace(shop_repo):
+def workspace(shop_repo, workspace_backend, request):
+    """A pristine workspace of the shop repo at its pinned commit, in the local or the docker sandbox."""
+    if workspace_backend == "docker":
+        sb = request.getfixturevalue("docker_sandbox")
+        ws = sb.open(str(shop_repo["path"]), shop_repo["commit"])
+        yield ws
+        sb.release(ws)
+        return
     from rftgym.sandbox.local import LocalSandbox
 
     with LocalSandbox() as sb:

@@ -87,10 +87,10 @@ def test_symlink_escape_is_refused(workspace):
 
 
 def test_exec_timeout_kills_the_process_group(workspace):
-    r = workspace.exec("sleep 30 & sleep 30; echo never", timeout=0.5)
+    r = workspace.exec("sleep 31.4159 & sleep 31.4159; echo never", timeout=0.5)
     assert r.timed_out and "never" not in r.stdout
     assert r.duration_s < 5
-    ps = subprocess.run(["pgrep", "-f", "sleep 30"], capture_output=True, text=True)
+    ps = subprocess.run(["pgrep", "-f", "sleep 31.4159"], capture_output=True, text=True)
     assert ps.stdout.strip() == ""
 
 
@@ -152,3 +152,23 @@ def test_files_view_tracks_changes(workspace):
     after = workspace.files()
     assert "shop/new.py" in after and "shop/cart.py" not in after
     assert workspace.read_text("shop/new.py") == "z = 3\n"
+
+
+def test_commands_cannot_read_gold_data(workspace, tmp_path):
+    from rftgym.sandbox import confine
+    from rftgym.sandbox.repos import builtin_repos_dir, cache_dir
+
+    if not confine._covering_prefix():
+        pytest.skip("mount namespaces are not permitted here; use the docker sandbox for isolation")
+    secret_dir = tmp_path / "gold"
+    secret_dir.mkdir()
+    (secret_dir / "tasks.jsonl").write_text('{"gold_patch": "SECRET"}\n')
+    lone = tmp_path / "answers.jsonl"
+    lone.write_text("SECRET\n")
+    confine.hide(secret_dir)
+    confine.hide(lone)
+    for target in (secret_dir / "tasks.jsonl", lone, builtin_repos_dir(), cache_dir()):
+        r = workspace.exec(["sh", "-c", f"cat {target} 2>&1; ls {target} 2>&1"])
+        assert "SECRET" not in r.stdout and "localization.jsonl" not in r.stdout and "snapshots" not in r.stdout, r
+    r = workspace.exec("cat shop/cart.py && python3 -c 'print(1)'")
+    assert r.ok and "class Cart" in r.stdout, r

@@ -13,6 +13,9 @@ import gymnasium as gym
 
 from rftgym.env import EnvSpec, ToolEnv
 from rftgym.envs.localization import FILE_LOCALIZATION
+from rftgym.envs.bugfix import BUG_FIX
+from rftgym.envs.codeqa import CODE_QA
+from rftgym.envs.optimize import OPTIMIZE
 
 SPECS: dict[str, EnvSpec] = {}
 
@@ -38,3 +41,6 @@ def get_spec(env_id: str) -> EnvSpec:
 
 
 register(FILE_LOCALIZATION)
+register(BUG_FIX)
+register(CODE_QA)
+register(OPTIMIZE)

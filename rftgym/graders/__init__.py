@@ -68,4 +68,15 @@ from rftgym.graders.f1 import FileSetF1  # noqa: E402
 
 register_grader(FileSetF1.name, FileSetF1)
 
-__all__ = ["Grader", "FileSetF1", "GRADERS", "make_grader", "register_grader", "safe_grade"]
+from rftgym.graders.tests import TestsPass  # noqa: E402
+
+register_grader(TestsPass.name, TestsPass)
+
+from rftgym.graders.efficiency import ToolCallsOverBudget, TurnsOverBudget  # noqa: E402
+from rftgym.graders.qa import AnswerMatch  # noqa: E402
+from rftgym.graders.optimize import EquivalenceSpeedup  # noqa: E402
+
+for _g in (ToolCallsOverBudget, TurnsOverBudget, AnswerMatch, EquivalenceSpeedup):
+    register_grader(_g.name, _g)
+
+__all__ = ["Grader", "FileSetF1", "TestsPass", "GRADERS", "make_grader", "register_grader", "safe_grade"]

@@ -12,17 +12,28 @@ that works here works against any OpenAI-compatible tool loop.
 
 Policies are named by spec strings (``make_policy``): ``scripted:sequential``, ``scripted:parallel``,
 ``random``, ``openai:<model>``, ``replay:<run dir>``, ``hf:<path>``.
+
+Errors: an exception from ``act`` fails its episode only (the runner records it on the trajectory),
+except ``PolicyFatalError``, raised for what every episode would hit alike (a rejected key, an
+unknown model): runners stop the run on it and show its message.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
+import inspect
 from typing import Any
 
 import numpy as np
 
 Message = dict[str, Any]
+
+
+class PolicyFatalError(RuntimeError):
+    """A policy cannot go on for any episode (a rejected API key, an unknown model, an unreachable
+    endpoint, a replay that lacks the episode). Runners let it end the run with its message instead
+    of recording it on every episode; the message says what to fix."""
 
 
 class Policy(abc.ABC):
@@ -49,18 +60,48 @@ class Policy(abc.ABC):
         """Release clients or models."""
 
 
+def _construct(cls: type[Policy], kind: str, *args: Any, **options: Any) -> Policy:
+    """``cls(*args, **options)``, refusing options the backend does not take with a message."""
+    params = inspect.signature(cls.__init__).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        unknown = sorted(set(options) - set(params))
+        if unknown:
+            takes = ", ".join(list(params)[1 + len(args):]) or "none"
+            raise ValueError(f"{kind} policies do not take {', '.join(unknown)}; "
+                             f"the options they take: {takes}")
+    return cls(*args, **options)
+
+
 def make_policy(spec: str | Policy, **options: Any) -> Policy:
-    """A policy from its spec string; see the module docstring for the forms."""
+    """A policy from its spec string; see the module docstring for the forms. ``options`` go to the
+    backend's constructor (``base_url``, ``tool_format``, ``temperature``, ``rpm`` ...); one that the
+    backend does not take is a ``ValueError`` that names what it does take."""
     if isinstance(spec, Policy):
         return spec
     kind, _, arg = spec.partition(":")
     if kind == "scripted":
         from rftgym.policies.scripted import ScriptedPolicy
 
-        return ScriptedPolicy(batching=arg or "parallel")
+        return _construct(ScriptedPolicy, kind, batching=arg or "parallel", **options)
     if kind == "random":
         from rftgym.policies.random import RandomPolicy
 
-        return RandomPolicy(**options)
-    known = "scripted:sequential, scripted:parallel, random"
+        return _construct(RandomPolicy, kind, **options)
+    if kind == "openai" and arg:
+        from rftgym.policies.openai import OpenAIPolicy
+
+        return _construct(OpenAIPolicy, kind, arg, **options)
+    if kind == "hf" and arg:
+        try:
+            from rftgym.policies.hf import HFPolicy
+        except ImportError as exc:
+            raise ValueError(f"hf: policies need transformers and torch ({exc.msg}); install them with "
+                             "pip install 'rftgym[hf]' torch==2.13.0") from None
+        return _construct(HFPolicy, kind, arg, **options)
+    if kind == "replay" and arg:
+        from rftgym.policies.replay import ReplayPolicy
+
+        return _construct(ReplayPolicy, kind, arg, **options)
+    known = ("scripted:sequential, scripted:parallel, random, openai:<model>, hf:<model path>, "
+             "replay:<run folder>")
     raise ValueError(f"unknown policy spec {spec!r}; use one of: {known}")

@@ -5,15 +5,24 @@ samples of a task start from the same pristine snapshot and differ only in their
 Each episode's seed comes from the run seed, task id and sample index (``episode_seed``), so a run is
 reproducible whatever the number of workers or the backend.
 
-Backends: ``thread`` (worker threads, each with its own env, sharing one sandbox pool).
+Backends: ``thread`` (worker threads sharing one sandbox pool; the no-Ray fallback) and ``ray``
+(actors, each with its own sandbox pool, on an embedded local Ray or an existing cluster: ``address``).
+``concurrency`` is the number of episodes in flight across all workers. Without it each worker runs
+one episode at a time (``run_episode``); with it each worker runs an event loop that keeps its share
+of episodes in flight (``arun_episode``, one env per slot), which is what an I/O-bound policy (a
+hosted model) needs: a thousand episodes waiting on a model cost a thousand envs, not a thousand threads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import queue
+import subprocess
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -22,7 +31,7 @@ import gymnasium as gym
 
 import rftgym.envs as _envs
 from rftgym.policies import Policy, make_policy
-from rftgym.rollout.episode import episode_seed, run_episode
+from rftgym.rollout.episode import arun_episode, episode_seed, run_episode
 from rftgym.rollout.metrics import summarize
 from rftgym.rollout.store import RunStore, machine_facts, now, package_versions
 from rftgym.sandbox import make_sandbox
@@ -62,9 +71,13 @@ def build_manifest(env_id: str, policy_spec: str, tasks: list[Task], *, seed: in
     return {
         "created": now(), "env_id": env_id, "policy": policy_spec, "seed": seed, "samples": samples,
         "split": split, "backend": backend, "model_latency_s": model_latency,
+        "episode_seeds": "int.from_bytes(sha256(f'{seed}/{task_id}/{sample}').digest()[:4], 'little')",
+        "argv": list(sys.argv), "rftgym_source": _source_revision(),
         "env_spec": {"tools": [getattr(t, "name", t) for t in env_kwargs.get("tools") or spec.tools],
                      "max_turns": env_kwargs.get("max_turns") or spec.max_turns,
                      "max_tool_calls": env_kwargs.get("max_tool_calls") or spec.max_tool_calls,
+                     "max_seconds": env_kwargs.get("max_seconds") or spec.max_seconds,
+                     "version": spec.version,
                      "system_prompt_sha": hashlib.sha256(spec.system_prompt.encode()).hexdigest()[:16]},
         "env_kwargs": {k: _jsonable(v) for k, v in env_kwargs.items() if k not in ("grader", "tasks")},
         "grader": {"config": grader.config(), "hash": grader.config_hash()},
@@ -75,13 +88,51 @@ def build_manifest(env_id: str, policy_spec: str, tasks: list[Task], *, seed: in
     }
 
 
+def _write_tasks(path: Path, tasks: list[Task]) -> None:
+    """The run's task rows, so that replay rebuilds the same tasks without the original task file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("".join(json.dumps(t.to_dict(), sort_keys=True, ensure_ascii=False) + "\n" for t in tasks),
+                   encoding="utf-8")
+    tmp.replace(path)
+
+
+def _source_revision() -> dict[str, Any] | None:
+    """The git commit of the rftgym checkout this code runs from (and whether it had local edits)."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
+    try:
+        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return {"commit": sha, "dirty": bool(dirty)} if sha else None
+
+
 def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str = "test", samples: int = 1,
             seed: int = 0, workers: int = 4, env_kwargs: dict[str, Any] | None = None, out: str | Path | None = None,
             resume: bool = False, model_latency: float = 1.0, backend: str = "thread",
-            on_episode: Callable[[Trajectory, int, int], None] | None = None) -> RunResult:
-    """Run ``samples`` episodes of every task and return (and, with ``out``, record) the trajectories."""
+            on_episode: Callable[[Trajectory, int, int], None] | None = None,
+            policy_options: dict[str, Any] | None = None, concurrency: int | None = None,
+            address: str | None = None, max_retries: int = 2) -> RunResult:
+    """Run ``samples`` episodes of every task and return (and, with ``out``, record) the trajectories.
+    ``policy_options`` go to ``make_policy`` with a spec string (base_url, temperature, rpm ...); the
+    manifest records them, less ``api_key``. A ``PolicyFatalError`` stops every worker and propagates.
+
+    ``concurrency``: episodes in flight across all workers (default: one per worker). ``backend="ray"``
+    starts an embedded local Ray unless ``address`` names a cluster (``"auto"``, ``"ray://host:10001"``);
+    an episode whose actor dies is retried on another actor up to ``max_retries`` times, then recorded
+    with its error. With ``out``, the run folder gets ``manifest.json``, ``tasks.jsonl`` (what replay
+    needs), ``trajectories.jsonl`` and ``summary.json``; ``resume`` runs only the missing episodes."""
     if samples < 1 or workers < 1:
         raise ValueError("samples and workers must be at least 1")
+    if concurrency is not None and concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    if address and backend != "ray":
+        raise ValueError(f"address={address!r} names a Ray cluster; use it with backend='ray'")
+    workers = min(workers, concurrency) if concurrency else workers  # a worker with no slot would idle
     spec = _envs.get_spec(env_id)
     env_kwargs = dict(env_kwargs or {})
     task_list = load_tasks(tasks, kind=spec.task_kind, split=split, repos=env_kwargs.pop("repos", None))
@@ -93,14 +144,24 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     if store:
         manifest = build_manifest(env_id, policy_spec, task_list, seed=seed, samples=samples, split=split,
                                   env_kwargs=env_kwargs, model_latency=model_latency, backend=backend)
+        manifest["policy_options"] = {k: _jsonable(v) for k, v in (policy_options or {}).items() if k != "api_key"}
         previous = store.read_json("manifest.json")
         if previous and resume:
             for key in ("env_id", "policy", "seed", "samples"):
                 if previous.get(key) != manifest.get(key):
                     raise ValueError(f"--resume with a different {key} ({manifest.get(key)!r}) than the run in "
                                      f"{store.dir} ({previous.get(key)!r}); resume with the same settings")
+            recorded_tasks = (previous.get("tasks") or {}).get("sha256")
+            if recorded_tasks and recorded_tasks != manifest["tasks"]["sha256"]:
+                raise ValueError(f"--resume with a different task set than the run in {store.dir}; pass the same "
+                                 "tasks, split and limit")
             manifest["created"] = previous.get("created", manifest["created"])
             manifest["resumed"] = previous.get("resumed", 0) + 1
+        manifest.update({"workers": workers, "concurrency": concurrency, "ray_address": address,
+                         "max_retries": max_retries})
+        if not isinstance(policy, str):  # a spec like "policy" says little about a user's own class
+            manifest["policy_class"] = f"{type(policy).__module__}.{type(policy).__qualname__}"
+        _write_tasks(store.dir / "tasks.jsonl", task_list)
         store.write_json("manifest.json", manifest)
     else:
         manifest = {}
@@ -108,10 +169,13 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
         from rftgym.rollout.ray_backend import run_ray  # noqa: PLC0415
 
         new = run_ray(env_id, policy, task_list, jobs, seed=seed, workers=workers, env_kwargs=env_kwargs,
-                      store=store, on_episode=on_episode, total=len(task_list) * samples, already=len(done))
+                      store=store, on_episode=on_episode, total=len(task_list) * samples, already=len(done),
+                      concurrency=concurrency, address=address, max_retries=max_retries,
+                      **({"policy_options": policy_options} if policy_options else {}))
     elif backend == "thread":
         new = _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, store, on_episode,
-                           total=len(task_list) * samples, already=len(done))
+                           total=len(task_list) * samples, already=len(done), policy_options=policy_options,
+                           concurrency=concurrency)
     else:
         raise ValueError(f"backend must be 'thread' or 'ray', got {backend!r}")
     trajs = sorted(done + new, key=lambda t: (t.task_id, t.sample))
@@ -122,48 +186,122 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     return RunResult(trajs, summary, Path(out) if out else None, manifest)
 
 
-def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, store, on_episode, total, already):
+def split_slots(concurrency: int, workers: int) -> list[int]:
+    """``concurrency`` episode slots shared out over ``workers`` as evenly as possible (none empty)."""
+    workers = max(1, min(workers, concurrency))
+    return [concurrency // workers + (i < concurrency % workers) for i in range(workers)]
+
+
+def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, store, on_episode, total, already,
+                 policy_options=None, concurrency=None):
     q: queue.Queue = queue.Queue()
     for job in jobs:
         q.put(job)
     results: list[Trajectory] = []
     lock = threading.Lock()
     count = [already]
-    sandbox = make_sandbox(env_kwargs.pop("sandbox", "local"), **env_kwargs.pop("sandbox_options", {}))
+    n_threads = min(workers, max(1, len(jobs)))
+    slots = split_slots(min(concurrency, max(1, len(jobs))), n_threads) if concurrency else None
+    kind, sandbox_options = env_kwargs.pop("sandbox", "local"), dict(env_kwargs.pop("sandbox_options", {}))
+    if kind == "local" and slots:  # every slot keeps its workspace between episodes instead of re-copying it
+        sandbox_options.setdefault("pool_size", max(slots))
+    sandbox = make_sandbox(kind, **sandbox_options)
     errors: list[BaseException] = []
+    stop = threading.Event()  # set by a worker that failed (a PolicyFatalError): the others take no new job
 
-    pol = make_policy(policy)  # one policy for all workers: shared clients and rate limits
+    pol = make_policy(policy, **(policy_options or {}))  # one policy for all workers: shared clients and rate limits
 
     def worker() -> None:
         env = gym.make(env_id, tasks=task_list, split="all", sandbox=sandbox, **env_kwargs).unwrapped
         try:
-            while True:
+            while not stop.is_set():
                 try:
                     task_id, sample = q.get_nowait()
                 except queue.Empty:
                     return
-                traj = run_episode(env, pol, task_id, sample, seed)
-                with lock:
-                    if store:
-                        store.append(traj)
-                    results.append(traj)
-                    count[0] += 1
-                    n = count[0]
-                if on_episode:
-                    on_episode(traj, n, total)
+                record([run_episode(env, pol, task_id, sample, seed)])
         except BaseException as exc:  # surfaced after the other workers finish
+            stop.set()
             errors.append(exc)
         finally:
             env.close()
 
-    threads = [threading.Thread(target=worker, name=f"rftgym-worker-{i}", daemon=True)
-               for i in range(min(workers, max(1, len(jobs))))]
+    def record(batch: list[Trajectory]) -> None:
+        with lock:
+            if store:
+                store.append_many(batch)
+            numbered = []
+            for traj in batch:
+                results.append(traj)
+                count[0] += 1
+                numbered.append((traj, count[0]))
+        if on_episode:
+            for traj, n in numbered:
+                on_episode(traj, n, total)
+
+    outbox: queue.Queue = queue.Queue()  # episodes the async slots finished; None: the workers are done
+
+    def writer() -> None:
+        """Group commit for the async slots: one fsync per batch of finished episodes, on its own thread,
+        so that the disk never stalls the event loops (a thousand slots finish hundreds a second)."""
+        done = False
+        while not done:
+            batch = [outbox.get()]
+            while not outbox.empty():
+                batch.append(outbox.get_nowait())
+            done = batch[-1] is None
+            try:
+                record([t for t in batch if t is not None])
+            except BaseException as exc:  # an on_episode that raises stops the run, as in a worker
+                stop.set()
+                errors.append(exc)
+
+    def async_worker(n_slots: int) -> None:
+        """One event loop keeping ``n_slots`` episodes in flight, one env per slot."""
+        envs: list = []
+        pool = ThreadPoolExecutor(max_workers=min(n_slots, 32), thread_name_prefix="rftgym-step")
+
+        async def slot() -> None:
+            env = gym.make(env_id, tasks=task_list, split="all", sandbox=sandbox, **env_kwargs).unwrapped
+            envs.append(env)
+            while not stop.is_set():
+                try:
+                    task_id, sample = q.get_nowait()
+                except queue.Empty:
+                    return
+                outbox.put(await arun_episode(env, pol, task_id, sample, seed, executor=pool))
+
+        async def main() -> None:
+            asyncio.get_running_loop().set_default_executor(pool)  # where Policy.aact's to_thread runs
+            await asyncio.gather(*(slot() for _ in range(n_slots)))
+
+        try:
+            asyncio.run(main())
+        except BaseException as exc:  # surfaced after the other workers finish
+            stop.set()
+            errors.append(exc)
+        finally:
+            pool.shutdown(wait=True)  # no step may still run on an env being closed
+            for env in envs:
+                env.close()
+
+    writer_thread = threading.Thread(target=writer, name="rftgym-writer", daemon=True) if slots else None
+    if slots:
+        threads = [threading.Thread(target=async_worker, args=(n,), name=f"rftgym-worker-{i}", daemon=True)
+                   for i, n in enumerate(slots)]
+    else:
+        threads = [threading.Thread(target=worker, name=f"rftgym-worker-{i}", daemon=True) for i in range(n_threads)]
     try:
+        if writer_thread:
+            writer_thread.start()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
     finally:
+        if writer_thread:
+            outbox.put(None)
+            writer_thread.join()
         sandbox.close()
         if pol is not policy:
             pol.close()

@@ -92,6 +92,8 @@ class Workspace(abc.ABC):
     root: Path
     repo: str
     commit: str
+    python: str = "python"  # the interpreter that runs the repository's code and tests (through exec)
+    sandbox: "Sandbox | None" = None  # the sandbox that opened it: graders open fresh workspaces from it
 
     def resolve(self, path: str, *, must_exist: bool = False) -> Path:
         """Map an agent's relative path into the workspace, refusing any escape (symlinks included)."""

@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -21,6 +22,7 @@ from typing import Sequence
 
 from rftgym.sandbox import ExecResult, ResetStats, Sandbox, Workspace, HIDDEN_DIRS
 from rftgym.sandbox import repos as _repos
+from rftgym.sandbox import confine
 from rftgym.sandbox.tracker import REPLACED, inotify
 
 _tokens = itertools.count(1)
@@ -123,14 +125,18 @@ def run_capped(argv: list[str], *, cwd: str, env: dict[str, str], timeout: float
 class LocalWorkspace(Workspace):
     """A copy of a snapshot in ``$RFTGYM_WORKDIR`` (default: the temp dir), tracked by inotify."""
 
-    def __init__(self, snap: _repos.Snapshot, base: Path | None = None) -> None:
+    python = sys.executable  # this process's interpreter; its folder leads PATH in exec (see below)
+
+    def __init__(self, snap: _repos.Snapshot, base: Path | None = None, *, home: Path | None = None) -> None:
+        """``home``: an existing directory to fill (a container's mount source) instead of a new one in ``base``."""
         self.snapshot = snap
         self.repo, self.commit = snap.repo, snap.commit
-        self._home = (base or workdir_base()) / f"ws-{uuid.uuid4().hex[:12]}"
+        self._home = home or (base or workdir_base()) / f"ws-{uuid.uuid4().hex[:12]}"
         self.root = self._home / "repo"
-        self._home.mkdir(parents=True)
-        shutil.copytree(snap.tree, self.root, symlinks=True)
-        (self._home / "tmp").mkdir()
+        self._home.mkdir(parents=True, exist_ok=home is not None)
+        shutil.copytree(snap.tree, self.root, symlinks=True, dirs_exist_ok=home is not None)
+        self._adopt(self.root)
+        (self._home / "tmp").mkdir(exist_ok=home is not None)
         self._token = next(_tokens)
         self._tracker = inotify()
         self._tracked = bool(self._tracker and self._tracker.add_tree(self._token, str(self.root)))
@@ -203,12 +209,16 @@ class LocalWorkspace(Workspace):
         except ValueError as exc:
             return ExecResult(2, "", str(exc))
         full_env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self._home / "tmp"),
+            # `python` in a shell command is the interpreter that has this process's packages (pytest).
+            "PATH": os.pathsep.join([os.path.dirname(self.python), os.environ.get("PATH", "/usr/bin:/bin")]),
+            "HOME": str(self._home / "tmp"),
             "TMPDIR": str(self._home / "tmp"), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONHASHSEED": "0", "GIT_TERMINAL_PROMPT": "0", **(env or {}),
         }
-        return run_capped([*_no_network_prefix(), *argv], cwd=str(workdir), env=full_env, timeout=timeout,
-                          stdin=stdin, max_output=max_output)
+        protect = [str(self._home), sys.prefix, os.path.dirname(os.path.realpath(self.python))]
+        wrapped = confine.wrap(list(argv), protect) or [*_no_network_prefix(), *argv]
+        return run_capped(wrapped, cwd=str(workdir), env=full_env, timeout=timeout, stdin=stdin,
+                          max_output=max_output)
 
     # -- reset and diff --------------------------------------------------------------------------
     def reset(self) -> ResetStats:
@@ -216,6 +226,7 @@ class LocalWorkspace(Workspace):
         stats = ResetStats()
         if not self.root.is_dir():
             shutil.copytree(self.snapshot.tree, self.root, symlinks=True)
+            self._adopt(self.root)
             stats.full_scan = True
         if self._tracked:
             changes, lost = self._tracker.take(self._token)
@@ -239,6 +250,9 @@ class LocalWorkspace(Workspace):
         stats.seconds = time.perf_counter() - start
         return stats
 
+    def _adopt(self, path: str | Path) -> None:
+        """Called on each path copied from the snapshot; a container backend hands it to its user here."""
+
     def _restore(self, path: str, flags: int, stats: ResetStats) -> bool:
         """Restore one path from the snapshot. True when a whole directory was replaced."""
         src, dst = os.path.join(self.snapshot.tree, path), os.path.join(self.root, path)
@@ -253,6 +267,7 @@ class LocalWorkspace(Workspace):
                     _remove(dst)
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
                 shutil.copytree(src, dst, symlinks=True)
+                self._adopt(dst)
                 if self._tracked:
                     self._tracker.add_tree(self._token, str(self.root), path)
                 stats.restored += 1
@@ -264,6 +279,7 @@ class LocalWorkspace(Workspace):
             _remove(dst)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy2(src, dst, follow_symlinks=False)
+        self._adopt(dst)
         stats.restored += 1
         return False
 
@@ -325,11 +341,14 @@ class LocalSandbox(Sandbox):
 
     def open(self, repo: str, commit: str, *, image: str | None = None) -> Workspace:
         snap = _repos.snapshot(repo, commit)
+        if os.path.isdir(repo):  # a local source repo may hold the fix (later commits, the original code)
+            confine.hide(repo)
         with self._lock:
             idle = self._idle.get((snap.repo, snap.commit))
             if idle:
                 return idle.pop()
         ws = LocalWorkspace(snap, self._base)
+        ws.sandbox = self
         with self._lock:
             self._open.add(ws)
         return ws
@@ -348,5 +367,12 @@ class LocalSandbox(Sandbox):
     def close(self) -> None:
         with self._lock:
             workspaces, self._open, self._idle = list(self._open), set(), {}
-        for ws in workspaces:
-            ws.close()
+        if len(workspaces) <= 2:
+            for ws in workspaces:
+                ws.close()
+            return
+        # Deleting trees is I/O-bound (on a disk with discard, ~100 ms each): overlap the deletions.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(16, len(workspaces))) as pool:
+            list(pool.map(lambda ws: ws.close(), workspaces))

@@ -28,7 +28,7 @@ _AUTHOR = ("rftgym", "repos@rftgym.invalid")
 _EPOCH = 1735689600  # 2025-01-01T00:00:00Z: the date of the first built-in commit
 _MAX_TEXT_BYTES = 1_000_000  # larger files are treated as binary by the read tools
 _URL = re.compile(r"^(https?|git|ssh|file)://|^[\w.-]+@[\w.-]+:")
-_IGNORED_NAMES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".DS_Store"}
+_IGNORED_NAMES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".benchmarks", ".DS_Store"}
 
 
 def cache_dir() -> Path:
@@ -111,6 +111,16 @@ def materialize_builtin(name: str) -> Path:
     target = cache_dir() / "repos" / f"builtin-{name}-{digest.hexdigest()[:16]}"
     if (target / ".git").is_dir():
         return target
+    with _materialize_lock:  # one build per process at a time; other processes race on the rename
+        if (target / ".git").is_dir():
+            return target
+        return _build_builtin(name, code, files, target)
+
+
+_materialize_lock = threading.Lock()
+
+
+def _build_builtin(name: str, code: Path, files: list[str], target: Path) -> Path:
     import git  # GitPython; imported here so that the sandbox loads without it until needed
 
     tmp = target.parent / f".tmp-{uuid.uuid4().hex}"
@@ -122,12 +132,14 @@ def materialize_builtin(name: str) -> Path:
             mode = 0o755 if os.stat(code / f).st_mode & 0o111 else 0o644
             os.chmod(tmp / f, mode)
         repo = git.Repo.init(tmp, initial_branch="main")
-        actor = git.Actor(*_AUTHOR)
+        # repo.git runs git in the repo's folder; GitPython's index API would chdir the whole process.
         for i, (group, paths) in enumerate(_commit_groups(files)):
-            repo.index.add(paths)
             date = f"{_EPOCH + 3600 * i} +0000"
-            message = f"Add {group}\n" if group != "project files" else f"Start {name}\n"
-            repo.index.commit(message, author=actor, committer=actor, author_date=date, commit_date=date)
+            who = {"GIT_AUTHOR_NAME": _AUTHOR[0], "GIT_AUTHOR_EMAIL": _AUTHOR[1], "GIT_AUTHOR_DATE": date,
+                   "GIT_COMMITTER_NAME": _AUTHOR[0], "GIT_COMMITTER_EMAIL": _AUTHOR[1], "GIT_COMMITTER_DATE": date}
+            message = f"Add {group}" if group != "project files" else f"Start {name}"
+            repo.git.add("--", *paths)
+            repo.git.commit("--quiet", "--no-verify", "--no-gpg-sign", "-m", message, env=who)
         repo.close()
         try:
             os.rename(tmp, target)
@@ -282,6 +294,9 @@ def snapshot(repo: str, commit: str) -> Snapshot:
         if key in _snapshots:
             return _snapshots[key]
     source_key, source = resolve_source(repo)
+    from rftgym.sandbox.derived import source_for  # bug commits of generated tasks (see derived.py)
+
+    source = source_for(source_key, source, commit)
     sha = resolve_commit(source, commit, repo)
     target = cache_dir() / "snapshots" / source_key / sha
     if not (target / "tree" / ".git").is_dir():

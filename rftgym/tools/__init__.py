@@ -115,6 +115,8 @@ def resolve_tools(items: list[str | Tool]) -> list[Tool]:
 
 
 # The built-in tools register themselves on import.
-from rftgym.tools import fs, search, symbols, git, submit  # noqa: E402,F401
+from rftgym.tools import fs, search, symbols, git, submit, edit, shell  # noqa: E402,F401
 
 READ_TOOLS = ["list_dir", "read_file", "find_files", "grep", "search_code", "find_symbol", "git_log", "git_show"]
+EDIT_TOOLS = ["write_file", "str_replace", "insert_lines", "apply_patch", "git_diff"]
+SHELL_TOOLS = ["run_shell", "run_python", "run_tests"]

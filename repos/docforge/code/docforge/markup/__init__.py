@@ -1,0 +1,1 @@
+"""Parsing of the docforge markup language into an abstract syntax tree."""

@@ -1,0 +1,1 @@
+"""Renderers turning a parsed document into HTML, plain text or a TOC."""

@@ -1,0 +1,1 @@
+"""Full-text search: tokenizing, stemming, indexing, querying and ranking."""

@@ -1,0 +1,1 @@
+"""Static-site tooling: pages, configuration, paths, links and the builder."""

@@ -1,0 +1,1 @@
+"""A small Jinja-flavoured template engine used for page layouts."""

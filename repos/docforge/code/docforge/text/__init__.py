@@ -1,0 +1,1 @@
+"""Small text utilities shared by the markup, render, template and site packages."""

@@ -1,0 +1,3 @@
+"""perfkit: sequence, number and text utilities."""
+
+__version__ = "0.3.0"

@@ -1,0 +1,1 @@
+"""taskflow.core subpackage."""

@@ -1,0 +1,1 @@
+"""taskflow.dsl subpackage."""

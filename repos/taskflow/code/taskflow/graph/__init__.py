@@ -1,0 +1,1 @@
+"""taskflow.graph subpackage."""

@@ -1,0 +1,1 @@
+"""taskflow.limits subpackage."""

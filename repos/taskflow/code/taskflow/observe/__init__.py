@@ -1,0 +1,1 @@
+"""taskflow.observe subpackage."""

@@ -1,0 +1,252 @@
+"""Rollouts on Ray: actors hold the envs and run many episodes at once; the driver schedules and records.
+
+``run_ray`` is what ``rollout(..., backend="ray")`` calls. Its contract:
+
+- ``workers`` actors (``RolloutActor``), each with its own sandbox pool and one env per episode slot;
+  ``concurrency`` slots in all (default: one per actor), shared out evenly. An actor runs its episodes
+  on its event loop (``arun_episode``): the policy is awaited, env steps run on a thread pool, so an
+  I/O-bound policy (a hosted model) keeps hundreds of episodes in flight per process.
+- The driver alone appends to the run folder and calls ``on_episode(traj, n, total)``, in completion
+  order, so progress bars and resume work exactly as with the thread backend.
+- Failure isolation: when an actor dies (its process killed, out of memory, a crashing native tool),
+  every episode it had in flight fails with ``RayActorError``. The driver starts a replacement actor
+  and queues those episodes again, to run on whichever live actor has a free slot, at most
+  ``max_retries`` more times each; an episode that runs out of retries is recorded with
+  ``Trajectory.error`` and the run goes on. Each episode restarts from its pristine snapshot and its
+  own seed, so a retried episode is the episode it would have been. A ``PolicyFatalError`` ends the
+  run, as in the thread backend; any other error raised by the actor machinery itself is a bug or a
+  misconfiguration and propagates.
+- Policies and env kwargs travel by value: a spec string (plus ``policy_options``) becomes a policy
+  inside each actor; a ``Policy`` object is pickled, so it must be picklable. Tasks go as plain dicts.
+- Ray: ``address=None`` starts an embedded local Ray sized to this machine (no dashboard, worker logs
+  not forwarded) and shuts it down after the run; ``address="auto"`` or ``"ray://host:10001"``
+  connects to an existing cluster, whose nodes need rftgym installed. A Ray already initialised in
+  this process is used as it is and left running (how a trainer or a test shares one runtime).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import defaultdict, deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from rftgym.policies import Policy, PolicyFatalError
+from rftgym.rollout.episode import arun_episode, episode_seed
+from rftgym.types import Task, Trajectory
+
+# Most threads an actor gives to blocking env work: steps are short, and GIL-bound beyond a few.
+_STEP_THREADS = 32
+
+
+class RolloutActor:
+    """Lives in a Ray worker process: a sandbox pool, a policy, and up to ``slots`` envs.
+
+    ``run(task_id, sample)`` plays one episode and returns its trajectory as a dict (plain data
+    crosses the process boundary). The driver never has more than ``slots`` runs in flight here.
+    """
+
+    def __init__(self, env_id: str, policy: str | Policy, policy_options: dict[str, Any] | None,
+                 tasks: list[dict[str, Any]], env_kwargs: dict[str, Any], slots: int, seed: int) -> None:
+        import gymnasium as gym
+
+        import rftgym.envs  # noqa: F401  (registers the environments in this process)
+        from rftgym.policies import make_policy
+        from rftgym.sandbox import make_sandbox
+
+        env_kwargs = dict(env_kwargs)
+        kind, options = env_kwargs.pop("sandbox", "local"), dict(env_kwargs.pop("sandbox_options", None) or {})
+        if kind == "local":  # each slot keeps its workspace between episodes instead of re-copying it
+            options.setdefault("pool_size", slots)
+        self._sandbox = make_sandbox(kind, **options)
+        self._policy = make_policy(policy, **(policy_options or {}))
+        task_list = [Task.from_dict(t) for t in tasks]
+        self._make = lambda: gym.make(env_id, tasks=task_list, split="all", sandbox=self._sandbox,
+                                      **env_kwargs).unwrapped
+        self._idle: list[Any] = []
+        self._envs: list[Any] = []
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(slots, _STEP_THREADS)),
+                                        thread_name_prefix="rftgym-step")
+        self._seed = seed
+        self._loop_set = False
+
+    async def run(self, task_id: str, sample: int) -> dict[str, Any]:
+        if not self._loop_set:  # Policy.aact's default runs act on the loop's executor: make it ours
+            asyncio.get_running_loop().set_default_executor(self._pool)
+            self._loop_set = True
+        if self._idle:
+            env = self._idle.pop()
+        else:
+            env = self._make()
+            self._envs.append(env)
+        try:
+            traj = await arun_episode(env, self._policy, task_id, sample, self._seed, executor=self._pool)
+        finally:
+            self._idle.append(env)
+        return traj.to_dict()
+
+    async def pid(self) -> int:
+        return os.getpid()
+
+    async def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        for env in self._envs:
+            env.close()
+        self._sandbox.close()
+        self._policy.close()
+
+
+def connect(address: str | None, num_cpus: int) -> bool:
+    """Make sure Ray is initialised. True when this call started it (so the caller shuts it down)."""
+    try:
+        import ray
+    except ImportError:
+        raise RuntimeError("backend='ray' needs Ray; install it with pip install 'rftgym[ray]', "
+                           "or use the thread backend") from None
+    if ray.is_initialized():
+        return False
+    if address:
+        try:
+            ray.init(address=address, log_to_driver=False)
+        except ConnectionError as exc:
+            raise RuntimeError(f"no Ray cluster at {address!r} ({exc}); start one (ray start --head), point "
+                               "--address at it, or leave --address out for an embedded local Ray") from None
+    else:
+        # A private runtime for one run: no usage reporting round-trip at startup (it costs a second),
+        # and actors at normal priority: they are the work, and Ray's default (nice 15) lets any other
+        # process on a shared machine take their CPU. Both settings are the user's to override.
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        os.environ.setdefault("RAY_worker_niceness", "0")
+        ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
+                 ignore_reinit_error=True)
+    return True
+
+
+def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list[tuple[str, int]], *, seed: int,
+            workers: int, env_kwargs: dict[str, Any], store: Any, on_episode: Callable | None, total: int,
+            already: int, concurrency: int | None = None, address: str | None = None, max_retries: int = 2,
+            policy_options: dict[str, Any] | None = None) -> list[Trajectory]:
+    """Run ``jobs`` (``(task_id, sample)`` pairs) on Ray actors; see the module docstring."""
+    from rftgym.rollout import split_slots
+
+    if not jobs:
+        return []
+    if not isinstance(env_kwargs.get("sandbox", "local"), str):
+        raise ValueError("backend='ray' builds a sandbox inside each actor: pass sandbox='local' or 'docker' "
+                         "(with sandbox_options), not a Sandbox object")
+    n_actors = min(workers, len(jobs))
+    slots = split_slots(min(concurrency or n_actors, len(jobs)), n_actors)
+    started = connect(address, num_cpus=max(os.cpu_count() or 1, len(slots)))
+    import ray
+    from ray.exceptions import RayActorError, RayTaskError
+
+    cpus = float(ray.cluster_resources().get("CPU", 1.0))
+    remote_cls = ray.remote(RolloutActor)
+    args = (env_id, policy, policy_options, ray.put([t.to_dict() for t in task_list]), env_kwargs)
+    policy_spec = policy if isinstance(policy, str) else policy.spec
+
+    def spawn(n_slots: int) -> Any:
+        # A fractional CPU per actor, so that any number of actors fits the cluster; SPREAD puts them
+        # on different nodes. Actors wait on a model, not on a CPU: the fraction is a placement hint.
+        return remote_cls.options(num_cpus=min(1.0, cpus / len(slots)), max_concurrency=n_slots + 4,
+                                  scheduling_strategy="SPREAD").remote(*args, n_slots, seed)
+
+    actors: dict[int, Any] = {}
+    capacity: dict[int, int] = {}
+    load: dict[int, int] = defaultdict(int)
+    inflight: dict[Any, tuple[tuple[str, int], int]] = {}
+    pending = deque(jobs)
+    attempts: dict[tuple[str, int], int] = defaultdict(int)
+    results: list[Trajectory] = []
+    next_id = [0]
+
+    def add_actor(n_slots: int) -> int:
+        aid = next_id[0]
+        next_id[0] += 1
+        actors[aid], capacity[aid] = spawn(n_slots), n_slots
+        return aid
+
+    def fill() -> None:
+        for aid in list(actors):
+            while pending and load[aid] < capacity[aid]:
+                job = pending.popleft()
+                inflight[actors[aid].run.remote(*job)] = (job, aid)
+                load[aid] += 1
+
+    def record(batch: list[Trajectory]) -> None:
+        if store:
+            store.append_many(batch)  # one fsync for the batch: the driver keeps up with 1,000 slots
+        for traj in batch:
+            results.append(traj)
+            if on_episode:
+                on_episode(traj, already + len(results), total)
+
+    try:
+        for n in slots:
+            add_actor(n)
+        try:  # an actor that cannot start (bad env kwargs, rftgym missing on a node) fails here, once
+            ray.get([a.pid.remote() for a in actors.values()])
+        except RayActorError as exc:
+            raise RuntimeError(f"Ray workers could not start: {exc}\nCheck that rftgym is installed on every node "
+                               "and that the policy unpickles there: pass a spec string, or a Policy whose class "
+                               "is importable on the workers (or defined in your script)") from None
+        while pending or inflight:
+            fill()
+            ready, _ = ray.wait(list(inflight), num_returns=1, timeout=1.0)
+            if not ready:
+                continue
+            ready, _ = ray.wait(list(inflight), num_returns=len(inflight), timeout=0)
+            batch: list[Trajectory] = []
+            for ref in ready:
+                job, aid = inflight.pop(ref)
+                load[aid] -= 1
+                try:
+                    data = ray.get(ref)
+                except RayActorError as exc:
+                    if aid in actors:  # first casualty seen from this actor: replace it
+                        ray.kill(actors.pop(aid))
+                        add_actor(capacity.pop(aid))
+                    attempts[job] += 1
+                    if attempts[job] > max_retries:
+                        batch.append(_lost(env_id, policy_spec, seed, job, attempts[job], max_retries, exc))
+                    else:
+                        pending.appendleft(job)
+                    continue
+                except RayTaskError as exc:
+                    record(batch)  # what finished before the failure is kept
+                    if isinstance(exc.cause, PolicyFatalError):
+                        raise exc.cause from None
+                    raise
+                batch.append(Trajectory.from_dict(data))
+            fill()  # freed slots get their next episode before the driver waits on the disk
+            record(batch)
+    finally:
+        _shutdown(ray, list(actors.values()))
+        if started:
+            ray.shutdown()
+    return results
+
+
+def _lost(env_id: str, policy_spec: str, seed: int, job: tuple[str, int], tries: int, max_retries: int,
+          exc: Exception) -> Trajectory:
+    task_id, sample = job
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return Trajectory(task_id=task_id, env_id=env_id, seed=episode_seed(seed, task_id, sample), sample=sample,
+                      policy=policy_spec, error=f"WorkerDied: the Ray actor running this episode died {tries} "
+                      f"time(s); no retries left (max_retries={max_retries}). Last error: {first_line}")
+
+
+def _shutdown(ray: Any, actors: list[Any]) -> None:
+    """Close the actors' envs and sandboxes (their workspaces are on disk), then end them."""
+    if not actors:
+        return
+    closing = [a.close.remote() for a in actors]
+    deadline = time.monotonic() + 30
+    try:
+        ray.wait(closing, num_returns=len(closing), timeout=max(0.0, deadline - time.monotonic()))
+    except Exception:  # a dead actor has nothing left to close
+        pass
+    for a in actors:
+        ray.kill(a)
