@@ -86,7 +86,8 @@ def test_bug_commit_hides_how_the_bug_came_in(tasks, sandbox, calc):
     ws = sandbox.open(task.repo, task.commit)
     try:
         assert ws.read_text("calc/stats.py") == STATS_BUGGY and F2P.split("::")[1] in ws.read_text("tests/test_stats.py")
-        log = ws.exec("git log --format=%s | cat").stdout.split("\n")
+        res = ws.exec("git log --format=%s | cat")
+        log = res.stdout.split("\n")
         assert log[:2] == ["Fix crash when slugify gets only punctuation", "Add truncate helper"]
         history = ws.exec("git log -p | cat").stdout
         assert "return (s[mid - 1] + s[mid]) / 2" not in history, "the history must not show the correct code"

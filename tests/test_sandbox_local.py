@@ -165,6 +165,7 @@ def test_commands_cannot_read_gold_data(workspace, tmp_path):
     (secret_dir / "tasks.jsonl").write_text('{"gold_patch": "SECRET"}\n')
     lone = tmp_path / "answers.jsonl"
     lone.write_text("SECRET\n")
+    confine.hide(secret_dir / "tasks.jsonl")  # a file inside a covered folder is covered with it
     confine.hide(secret_dir)
     confine.hide(lone)
     for target in (secret_dir / "tasks.jsonl", lone, builtin_repos_dir(), cache_dir()):

@@ -45,13 +45,8 @@ def test_builtin_graders_hold_against_every_hack(env_id, tmp_path):
         pytest.skip(f"{env_id} has no built-in tasks yet")
     report = run_stress(env_id, n=N.get(env_id, 1))
     assert not report.excluded_tasks, report.excluded_tasks
-    # A shell on the local sandbox reads the host's files, task files and their gold included: a hole in
-    # the sandbox, not the grader, and one the harness is right to report.
-    leaks = {"outside_workspace"} if {"run_shell", "run_python"} & set(map(str, SPECS[env_id].tools)) else set()
-    unexpected = set(report.passed) - leaks
-    assert not unexpected, {k: (v.rewards, v.errors) for k, v in report.policies.items() if k in unexpected}
-    if report.passed:
-        pytest.xfail(f"{env_id}: shell tools on the local sandbox read gold from the host's task files")
+    # outside_workspace included: local commands run with the task files, built-in repos and cache covered.
+    assert not report.passed, {k: (v.rewards, v.errors) for k, v in report.policies.items() if k in report.passed}
     assert min(report.oracle.rewards.values()) > 0.5
     ran = set(report.policies) | set(report.skipped)
     assert ran == {"null"} | {h.name for h in HACKS}

@@ -86,5 +86,8 @@ def wrap(argv: list[str], protect: list[str]) -> list[str] | None:
         except Exception:  # no built-in repos installed: nothing to cover there
             continue
     keep = [os.path.realpath(p) for p in protect]
-    cover = sorted(p for p in paths if os.path.exists(p) and not any(_contains(p, k) for k in keep))
+    cover: list[str] = []
+    for p in sorted(paths):  # parents sort first; what lies under a covered folder is covered with it
+        if os.path.exists(p) and not any(_contains(p, k) for k in keep) and not any(_contains(c, p) for c in cover):
+            cover.append(p)
     return [*prefix, "sh", "-c", _SCRIPT, "rftgym", *cover, "--", *argv]

@@ -139,7 +139,7 @@ def grep(ws, pattern: str, path: str = ".", glob: str | None = None, ignore_case
         raise ToolError("INVALID_ARGS", "pattern is empty")
     try:
         rx = regex.compile(regex.escape(pattern) if fixed_string else pattern,
-                           regex.IGNORECASE if ignore_case else 0)
+                           regex.MULTILINE | (regex.IGNORECASE if ignore_case else 0))
     except regex.error as exc:
         raise ToolError("INVALID_ARGS", f"invalid regular expression {pattern!r}: {exc}; escape special "
                         "characters or pass fixed_string=true") from None
@@ -150,15 +150,26 @@ def grep(ws, pattern: str, path: str = ".", glob: str | None = None, ignore_case
     try:
         for rel in files_under(ws, path, glob):
             text = ws.read_text(rel)
-            if text is None or rx.search(text, timeout=max(0.01, deadline - time.monotonic())) is None:
+            if text is None:
                 continue
-            files_hit += 1
-            for n, line in enumerate(text.splitlines(), 1):
-                if rx.search(line, timeout=max(0.01, deadline - time.monotonic())) is not None:
-                    total += 1
-                    if len(hits) < max_results:
-                        shown = line if len(line) <= _MAX_LINE else line[:_MAX_LINE] + " [...]"
-                        hits.append(f"{rel}:{n}:{shown}")
+            # One pass over the whole text; a match counts on the line where it starts, once per line.
+            line_no, line_start, last, matched = 1, 0, 0, False
+            for m in rx.finditer(text, timeout=max(0.01, deadline - time.monotonic())):
+                pos = m.start()
+                if pos >= len(text):  # an empty match after the final newline is no line
+                    break
+                line_no += text.count("\n", line_start, pos)
+                line_start = text.rfind("\n", 0, pos) + 1
+                if line_no == last:
+                    continue
+                last, matched = line_no, True
+                total += 1
+                if len(hits) < max_results:
+                    end = text.find("\n", line_start)
+                    line = text[line_start:] if end < 0 else text[line_start:end]
+                    shown = line if len(line) <= _MAX_LINE else line[:_MAX_LINE] + " [...]"
+                    hits.append(f"{rel}:{line_no}:{shown}")
+            files_hit += matched
     except TimeoutError:
         raise ToolError("TIMEOUT", f"grep for {pattern!r} took over {_GREP_SECONDS:.0f}s; simplify the "
                         "pattern or narrow path/glob") from None
