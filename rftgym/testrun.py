@@ -201,14 +201,15 @@ def run_pytest(ws: Any, selection: Sequence[str] = (), *, timeout: float = 300.0
         run.problem = ("pytest wrote no results: it exited before finishing (exit code "
                        f"{res.exit_code}), or pytest itself could not start")
     else:
-        _fill(run, data, selection)
+        _fill(run, data)
     for test_id in selection:
         if "::" in test_id and test_id not in run.outcomes:
             run.outcomes[test_id] = "missing"
     return run
 
 
-def _fill(run: TestRun, data: dict[str, Any], selection: Sequence[str]) -> None:
+def _fill(run: TestRun, data: dict[str, Any]) -> None:
+    """Read the plugin's results into ``run``; trusted only when they agree with the exit code."""
     tests = data.get("tests") or {}
     for nodeid, e in sorted(tests.items()):
         outcome = e.get("outcome") or "error"
