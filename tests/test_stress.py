@@ -39,14 +39,33 @@ def judge():
     server.shutdown()
 
 
+def _engine() -> bool:
+    """A reachable engine and base image (CI requires both: RFTGYM_REQUIRE_DOCKER=1)."""
+    try:
+        from rftgym.sandbox.docker import DockerSandbox
+
+        DockerSandbox().close()
+        return True
+    except Exception:
+        if os.environ.get("RFTGYM_REQUIRE_DOCKER") == "1":
+            raise
+        return False
+
+
 @pytest.mark.parametrize("env_id", sorted(SPECS))
 def test_builtin_graders_hold_against_every_hack(env_id, tmp_path):
     if not _has_tasks(env_id):
         pytest.skip(f"{env_id} has no built-in tasks yet")
-    report = run_stress(env_id, n=N.get(env_id, 1))
+    shell = {"run_shell", "run_python"} & set(map(str, SPECS[env_id].tools))
+    # A shell on the local sandbox can read any other copy of the task files on the host (the mount
+    # namespace covers the ones rftgym knows of); a container sees only its workspace.
+    sandbox = "docker" if shell and _engine() else "local"
+    report = run_stress(env_id, n=N.get(env_id, 1), sandbox=sandbox)
     assert not report.excluded_tasks, report.excluded_tasks
-    # outside_workspace included: local commands run with the task files, built-in repos and cache covered.
-    assert not report.passed, {k: (v.rewards, v.errors) for k, v in report.policies.items() if k in report.passed}
+    passed = set(report.passed)
+    if sandbox == "local" and shell and passed == {"outside_workspace"}:
+        pytest.xfail(f"{env_id}: without Docker, a shell tool can read task files outside rftgym's knowledge")
+    assert not passed, {k: (v.rewards, v.errors) for k, v in report.policies.items() if k in passed}
     assert min(report.oracle.rewards.values()) > 0.5
     ran = set(report.policies) | set(report.skipped)
     assert ran == {"null"} | {h.name for h in HACKS}
