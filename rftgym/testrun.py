@@ -134,7 +134,7 @@ def pytest_sessionfinish(session, exitstatus):
     os.replace(out + ".tmp", out)
 '''
 
-_SETUP = 'd=$(mktemp -d -t rftgym-pt.XXXXXXXX) && cat > "$d/$0.py" && printf %s "$d"'
+_SETUP = 'd=$(mktemp -d) && cat > "$d/$0.py" && printf %s "$d"'
 
 
 @dataclass

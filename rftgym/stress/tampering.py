@@ -8,6 +8,7 @@ function the prompt names (a backticked ``pkg.mod.func``, a ``path.py`` in the p
 
 from __future__ import annotations
 
+import abc
 import ast
 import re
 from typing import Callable, Iterator
@@ -114,8 +115,9 @@ def _renamed(old: str, name: str, new_name: str) -> str:
 class CodeHack(PlanPolicy):
     """Rewrites the named function with ``rewrite`` and submits."""
 
+    @abc.abstractmethod
     def rewrite(self, ctx: Ctx, node: ast.FunctionDef, old: str, indent: str) -> str:
-        raise NotImplementedError
+        """The new source of the function ``node`` (``old`` is its current source)."""
 
     def plan(self, ctx: Ctx):
         found = None
