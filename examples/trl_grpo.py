@@ -4,8 +4,9 @@
 
 Needs a GPU for anything beyond a toy model, ``pip install 'rftgym[trl]'`` and a model whose chat
 template TRL can parse tool calls from (Qwen 2.5/3, Llama 3.1/3.2, GPT-OSS, Gemma 4, ...). Each rollout
-is an rftgym episode (``rftgym.integrations.trl``): TRL generates, every tool call runs through
-``ToolEnv.step`` in a real workspace, and ``get_reward`` is the env's grade. Evaluate the result with
+is an rftgym episode (``rftgym.integrations.trl``): TRL generates, the tool calls of each assistant
+message run as one ``ToolEnv.step`` (concurrently, in a real workspace), and ``get_reward`` is the
+env's grade. ``--cpu`` with a tiny local model is a smoke run (the test suite does one). Evaluate the result with
 ``rftgym eval --policy hf:<out>/final``.
 """
 
@@ -30,10 +31,12 @@ class Args:
     learning_rate: float = 1e-6
     beta: float = 0.0
     use_vllm: bool = False
+    cpu: bool = False                # a smoke run without a GPU (fp32, no gradient checkpointing)
     seed: int = 0
 
 
-def main(args: Args) -> None:
+def main(args: Args) -> list[dict]:
+    """Train; return the rftgym episodes the trainer's rewards came from."""
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # environment_factory is marked experimental in TRL
     import trl
     from transformers import AutoTokenizer
@@ -48,7 +51,8 @@ def main(args: Args) -> None:
                             num_generations=args.generations, max_completion_length=args.max_completion_length,
                             max_tool_calling_iterations=args.max_tool_calls, learning_rate=args.learning_rate,
                             beta=args.beta, use_vllm=args.use_vllm, logging_steps=1, seed=args.seed,
-                            bf16=True, gradient_checkpointing=True, report_to=[])
+                            bf16=not args.cpu, gradient_checkpointing=not args.cpu, use_cpu=args.cpu,
+                            save_strategy="no", report_to=[])
     trainer = trl.GRPOTrainer(model=args.model, processing_class=tok, args=config, train_dataset=train,
                               environment_factory=Env)
     trainer.train()
@@ -57,6 +61,7 @@ def main(args: Args) -> None:
     first, last = rewards[:len(rewards) // 10 or 1], rewards[-(len(rewards) // 10 or 1):]
     print(f"{len(rewards)} rftgym episodes; mean reward first 10% {sum(first) / len(first):.3f}, "
           f"last 10% {sum(last) / len(last):.3f}; model in {args.out}/final")
+    return Env.episodes
 
 
 if __name__ == "__main__":

@@ -6,24 +6,31 @@ model may call (its schema read from the signature and docstring), and ``get_rew
 rollout as the reward. ``environment_factory(env_id, ...)`` builds such a class from any rftgym env:
 
 - the methods are the env's tools, each with the env's own JSON schema turned into a typed
-  signature and an ``Args:`` docstring; a call runs through ``ToolEnv.step``, so validation,
+  signature and an ``Args:`` docstring; calls run through ``ToolEnv.step``, so validation,
   budgets, timeouts and error observations are rftgym's;
+- the methods are coroutines. TRL creates the coroutines of one assistant message in order and
+  gathers them; the first to run schedules a flush behind the others, so the flush sees every call of
+  the message and runs them as **one** ``ToolEnv.step`` (in a worker thread, off TRL's event loop).
+  The calls of a message therefore run concurrently where the tools allow (rftgym's executor), a
+  turn budget counts messages, and the recorded trajectory has the turns the model produced;
+- ``async_tools=False`` gives plain methods instead, one ``ToolEnv.step`` per call, for callers
+  that cannot await (turn budgets then count calls);
 - ``reset(task_id=..., **row)`` resets the env on that task (the dataset row from ``dataset``);
 - ``get_reward()`` is the grade: the env's grader when the model submitted or a budget ran out, and
   the grader on the episode as it stands when generation stopped first (0 for F1 with no submission).
 
 ``dataset(env_id, tasks, split)`` gives the ``datasets.Dataset`` of prompts (``[system, user]``) and
-task ids. Every finished rollout is appended to ``Factory.episodes`` (task id, reward, calls), so a
-caller can check what the trainer optimised.
+task ids. Every finished rollout is appended to ``Factory.episodes`` (task id, reward, calls,
+turns), so a caller can check what the trainer optimised.
 
-What differs from rftgym's own loop: TRL executes the calls of one assistant message one by one, so
-each call is one ``ToolEnv.step`` here (turn budgets count calls, and calls of a turn do not run
-concurrently), and TRL, not the env, decides when a rollout ends (``max_tool_calling_iterations``,
-``max_completion_length``).
+What differs from rftgym's own loop: TRL, not the env, decides when a rollout ends
+(``max_tool_calling_iterations``, ``max_completion_length``), and TRL runs the messages of different
+rollouts of a batch one after another, so rollouts do not overlap.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import threading
@@ -46,8 +53,8 @@ def _annotation(schema: dict[str, Any]) -> Any:
     return _TYPES.get(kind, str)
 
 
-def _method(name: str, description: str, parameters: dict[str, Any]) -> Callable:
-    """A function ``(self, **args) -> str`` whose signature and docstring say what the schema says."""
+def _method(name: str, description: str, parameters: dict[str, Any], is_async: bool) -> Callable:
+    """A method ``(self, **args) -> str`` whose signature and docstring say what the schema says."""
     props = parameters.get("properties") or {}
     required = set(parameters.get("required") or [])
     params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
@@ -61,8 +68,12 @@ def _method(name: str, description: str, parameters: dict[str, Any]) -> Callable
         lines.append(f"    {pname}: {(pschema.get('description') or pname).strip()}")
     lines += ["", "Returns:", "    The tool's output."]
 
-    def call(self, **kwargs: Any) -> str:
-        return self._call(name, kwargs)
+    if is_async:
+        async def call(self, **kwargs: Any) -> str:
+            return await self._queue(name, kwargs)
+    else:
+        def call(self, **kwargs: Any) -> str:
+            return self._step([self._new_call(name, kwargs)])[0]
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = "\n".join(lines) if props else "\n".join([lines[0], "", "Returns:", "    The tool's output."])
@@ -81,29 +92,55 @@ class RftgymTRLEnv:
 
     def __init__(self) -> None:
         self.env = gym.make(self.env_id, **self.env_kwargs).unwrapped
-        self._calls = 0
+        self._calls = self._turns = 0
         self._done = True
+        self._pending: list[tuple[dict[str, Any], asyncio.Future]] = []
+        self._flushing: asyncio.Task | None = None  # held so the loop cannot drop the task mid-flight
 
     def reset(self, task_id: str | None = None, **row: Any) -> None:
         """Start the rollout of ``task_id`` (the dataset row's); the prompt is already in the row."""
         options = {"task_id": task_id} if task_id is not None else None
         self.env.reset(seed=0, options=options)
-        self._calls, self._done, self._reward = 0, False, None
+        self._calls, self._turns, self._done, self._reward = 0, 0, False, None
+        self._pending = []
         return None
 
-    def _call(self, name: str, arguments: dict[str, Any]) -> str:
-        if self._done:
-            return "error: the episode is over (it was submitted or a budget ran out); stop calling tools"
+    def _new_call(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         self._calls += 1
-        call = {"id": f"call_{self._calls}", "type": "function",
+        return {"id": f"call_{self._calls}", "type": "function",
                 "function": {"name": name, "arguments": json.dumps(arguments)}}
+
+    def _step(self, calls: list[dict[str, Any]]) -> list[str]:
+        """One assistant turn made of ``calls``; the tool output of each, in order."""
+        if self._done:
+            return ["error: the episode is over (it was submitted or a budget ran out); stop calling tools"] * len(calls)
+        self._turns += 1
         obs, reward, terminated, truncated, info = self.env.step({"role": "assistant", "content": None,
-                                                                  "tool_calls": [call]})
+                                                                  "tool_calls": calls})
         if terminated or truncated:
             self._done, self._reward = True, float(reward)
-        reply = next((m for m in reversed(obs) if m.get("role") == "tool" and m.get("tool_call_id") == call["id"]),
-                     None)
-        return reply["content"] if reply else "error: the call was not run"
+        replies = {m.get("tool_call_id"): m["content"] for m in obs if m.get("role") == "tool"}  # ids never repeat
+        return [replies.get(c["id"], "error: the call was not run") for c in calls]
+
+    async def _queue(self, name: str, arguments: dict[str, Any]) -> str:
+        """Join the turn being gathered; the first call of a message schedules the flush behind the rest."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._pending.append((self._new_call(name, arguments), future))
+        if len(self._pending) == 1:
+            self._flushing = loop.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # the coroutines gathered with the first call have all queued by now
+        batch, self._pending = self._pending, []
+        try:
+            outputs = await asyncio.to_thread(self._step, [call for call, _ in batch])
+        except Exception as exc:  # a server fault: every waiting call sees it, none hangs
+            outputs = [f"error: {type(exc).__name__}: {exc}"] * len(batch)
+        for (_, future), output in zip(batch, outputs):
+            if not future.done():
+                future.set_result(output)
 
     def get_reward(self) -> float:
         """The env's grade of this rollout (see the module docstring)."""
@@ -112,15 +149,18 @@ class RftgymTRLEnv:
             self._reward = float(safe_grade(env.grader, env.task, env.trajectory, env.workspace).score)
         with self._lock:
             self.episodes.append({"task_id": env.task.id, "reward": self._reward, "tool_calls": self._calls,
-                                  "submitted": env.trajectory.submission is not None})
+                                  "turns": self._turns, "submitted": env.trajectory.submission is not None})
         return self._reward
 
 
-def environment_factory(env_id: str, **env_kwargs: Any) -> type[RftgymTRLEnv]:
-    """A class for ``GRPOTrainer(environment_factory=...)`` (a class is a factory: TRL calls it)."""
+def environment_factory(env_id: str, async_tools: bool = True, **env_kwargs: Any) -> type[RftgymTRLEnv]:
+    """A class for ``GRPOTrainer(environment_factory=...)`` (a class is a factory: TRL calls it).
+
+    ``async_tools``: coroutine methods whose calls of one message make one env turn (the default, for
+    TRL); ``False`` for plain methods, one env turn per call."""
     probe = gym.make(env_id, **env_kwargs).unwrapped
     try:
-        methods = {t.name: _method(t.name, t.description, t.parameters) for t in probe.tools}
+        methods = {t.name: _method(t.name, t.description, t.parameters, async_tools) for t in probe.tools}
     finally:
         probe.close()
     clash = {"reset", "get_reward"} & set(methods)
