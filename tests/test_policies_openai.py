@@ -145,8 +145,9 @@ def test_hosted_openai_needs_a_key():
         make_policy("openai:m", base_url="http://127.0.0.1:9/v1", nonsense=1)
 
 
-@pytest.mark.parametrize("runner", [{"workers": 4}, {"workers": 2, "concurrency": 6}],
-                         ids=["threads-act", "event-loops-aact"])
+@pytest.mark.parametrize("runner", [{"workers": 4}, {"workers": 2, "concurrency": 6},
+                                    {"workers": 3, "concurrency": 6, "backend": "ray"}],
+                         ids=["threads-act", "event-loops-aact", "ray-actors-one-limiter"])
 def test_rate_limit_holds_across_concurrent_episodes(server, shop_tasks, runner):
     rpm = 300  # one request per 0.2 s
     res = rollout(ENV, "openai:m", shop_tasks, split="all", samples=2, **runner,
@@ -154,7 +155,10 @@ def test_rate_limit_holds_across_concurrent_episodes(server, shop_tasks, runner)
     assert all(t.error is None for t in res.trajectories)
     times = sorted(server.times())
     assert len(times) == 12
-    assert_spaced(times, 60 / rpm)
+    # On Ray the limiter books start times in another process, and the first request of each fresh
+    # actor opens its connection after its slot: arrivals lag their slots more than in one process.
+    # Three actors each keeping 300 rpm on their own would still fail this by far.
+    assert_spaced(times, 60 / rpm, jitter=0.16 if runner.get("backend") == "ray" else 0.08)
 
 
 def test_retry_after_holds_every_episode(server):

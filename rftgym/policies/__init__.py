@@ -56,6 +56,14 @@ class Policy(abc.ABC):
         """Tokens used by this (bound) episode policy; empty for policies that use none."""
         return {}
 
+    def rate_limits(self) -> tuple[float | None, float | None]:
+        """``(rpm, tpm)`` this policy keeps to; ``(None, None)`` for a policy without limits."""
+        return None, None
+
+    def use_rate_limiter(self, limiter: Any) -> None:
+        """Keep to ``limiter`` (shared with other processes of the run) instead of a limiter of its own.
+        Called before the first episode; policies without limits ignore it."""
+
     def close(self) -> None:
         """Release clients or models."""
 

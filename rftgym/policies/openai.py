@@ -139,6 +139,12 @@ class OpenAIPolicy(Policy):
     def usage(self) -> dict[str, int]:
         return dict(self._usage)
 
+    def rate_limits(self) -> tuple[float | None, float | None]:
+        return self._shared.limiter.rpm, self._shared.limiter.tpm
+
+    def use_rate_limiter(self, limiter: Any) -> None:
+        self._shared.limiter = limiter  # every bound view shares ``_shared``
+
     def act(self, conversation: list[Message], tools: list[dict[str, Any]], rng: np.random.Generator) -> Message:
         if self._shared.fatal:
             raise self._shared.fatal

@@ -16,6 +16,14 @@ Tokens are not known until the response comes back: a request books an estimate 
 ``settle`` books the difference once the endpoint reports its usage. ``defer`` pushes every later
 start back (an endpoint answered 429 with ``Retry-After``: every episode waits, not only the one
 that was told).
+
+Across processes (``backend="ray"``) the run's limiter is one ``RateLimiter`` living in a Ray actor,
+on the wall clock; each rollout actor's policy talks to it through ``RemoteRateLimiter``, which has
+the same methods: ``reserve`` is a round trip to the actor that books a start time, and the caller
+sleeps until that time (not for a delay, so a slow reply does not push its request late; across
+nodes this trusts their clocks to agree, as NTP keeps them); ``settle`` and ``defer`` are sent
+without waiting (Ray runs one caller's calls to an actor in the order they were sent, so a
+``defer`` lands before that caller's next ``reserve``).
 """
 
 from __future__ import annotations
@@ -40,16 +48,19 @@ class RateLimiter:
         self._next_tokens = 0.0   # when the tokens booked so far have been paid for
         self._hold_until = 0.0    # a 429's Retry-After, for everyone
 
-    def reserve(self, tokens: int = 0) -> float:
-        """Book a request of about ``tokens`` tokens; returns the seconds to wait before sending it."""
+    def book(self, tokens: int = 0) -> float:
+        """Book a request of about ``tokens`` tokens; returns the moment, on ``clock``, it may start."""
         with self._lock:
-            now = self._clock()
-            start = max(now, self._next_request, self._next_tokens, self._hold_until)
+            start = max(self._clock(), self._next_request, self._next_tokens, self._hold_until)
             if self.rpm:
                 self._next_request = start + 60.0 / self.rpm
             if self.tpm:
                 self._next_tokens = start + max(0, tokens) * 60.0 / self.tpm
-            return start - now
+            return start
+
+    def reserve(self, tokens: int = 0) -> float:
+        """Book a request of about ``tokens`` tokens; returns the seconds to wait before sending it."""
+        return max(0.0, self.book(tokens) - self._clock())
 
     def settle(self, booked: int, used: int) -> None:
         """Correct a booking once the real token count is known (may give time back)."""
@@ -71,5 +82,34 @@ class RateLimiter:
     async def aacquire(self, tokens: int = 0) -> None:
         """Wait, without blocking the event loop, until a request of ``tokens`` tokens may start."""
         delay = self.reserve(tokens)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class RemoteRateLimiter:
+    """A ``RateLimiter`` in a Ray actor, shared by every process of a run (see the module docstring)."""
+
+    def __init__(self, handle, rpm: float | None = None, tpm: float | None = None) -> None:
+        self._handle = handle
+        self.rpm, self.tpm = rpm, tpm  # what the actor keeps to, for ``Policy.rate_limits``
+
+    def reserve(self, tokens: int = 0) -> float:
+        import ray
+
+        return max(0.0, ray.get(self._handle.book.remote(tokens)) - time.time())
+
+    def settle(self, booked: int, used: int) -> None:
+        self._handle.settle.remote(booked, used)
+
+    def defer(self, seconds: float) -> None:
+        self._handle.defer.remote(seconds)
+
+    def acquire(self, tokens: int = 0) -> None:
+        delay = self.reserve(tokens)
+        if delay > 0:
+            time.sleep(delay)
+
+    async def aacquire(self, tokens: int = 0) -> None:
+        delay = await self._handle.book.remote(tokens) - time.time()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -16,6 +16,9 @@
   own seed, so a retried episode is the episode it would have been. A ``PolicyFatalError`` ends the
   run, as in the thread backend; any other error raised by the actor machinery itself is a bug or a
   misconfiguration and propagates.
+- Rate limits hold for the run: when the policy keeps to ``rpm``/``tpm`` (``Policy.rate_limits``),
+  the driver starts one ``RateLimiter`` actor and every rollout actor's policy (replacements too)
+  books its requests there (``RemoteRateLimiter``), so N actors together keep to the limits.
 - Policies and env kwargs travel by value: a spec string (plus ``policy_options``) becomes a policy
   inside each actor; a ``Policy`` object is pickled, so it must be picklable. Tasks go as plain dicts.
 - Ray: ``address=None`` starts an embedded local Ray sized to this machine (no dashboard, worker logs
@@ -90,6 +93,14 @@ class RolloutActor:
     async def pid(self) -> int:
         return os.getpid()
 
+    async def rate_limits(self) -> tuple[float | None, float | None]:
+        return self._policy.rate_limits()
+
+    async def use_rate_limiter(self, handle: Any, rpm: float | None, tpm: float | None) -> None:
+        from rftgym.policies.ratelimit import RemoteRateLimiter
+
+        self._policy.use_rate_limiter(RemoteRateLimiter(handle, rpm, tpm))
+
     async def close(self) -> None:
         self._pool.shutdown(wait=True)
         for env in self._envs:
@@ -161,11 +172,14 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
     attempts: dict[tuple[str, int], int] = defaultdict(int)
     results: list[Trajectory] = []
     next_id = [0]
+    shared_limit: list[Any] = []  # (handle, rpm, tpm) of the run's one rate limiter, when the policy has limits
 
     def add_actor(n_slots: int) -> int:
         aid = next_id[0]
         next_id[0] += 1
         actors[aid], capacity[aid] = spawn(n_slots), n_slots
+        if shared_limit:  # a replacement: it joins the run's limiter before its first episode (calls stay in order)
+            actors[aid].use_rate_limiter.remote(*shared_limit)
         return aid
 
     def fill() -> None:
@@ -192,6 +206,13 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
             raise RuntimeError(f"Ray workers could not start: {exc}\nCheck that rftgym is installed on every node "
                                "and that the policy unpickles there: pass a spec string, or a Policy whose class "
                                "is importable on the workers (or defined in your script)") from None
+        limits = ray.get(next(iter(actors.values())).rate_limits.remote())
+        if any(limits):  # rpm/tpm hold for the run, not per actor: one limiter for all of them
+            from rftgym.policies.ratelimit import RateLimiter
+
+            limiter = ray.remote(RateLimiter).options(num_cpus=0).remote(*limits, clock=time.time)  # see ratelimit
+            shared_limit[:] = [limiter, *limits]
+            ray.get([a.use_rate_limiter.remote(*shared_limit) for a in actors.values()])
         while pending or inflight:
             fill()
             ready, _ = ray.wait(list(inflight), num_returns=1, timeout=1.0)
@@ -224,6 +245,8 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
             record(batch)
     finally:
         _shutdown(ray, list(actors.values()))
+        if shared_limit:
+            ray.kill(shared_limit[0])
         if started:
             ray.shutdown()
     return results
