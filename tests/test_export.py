@@ -103,3 +103,59 @@ def test_cli_export(shop_tasks, run_dir, tmp_path):
     r = CliRunner().invoke(app, ["export", ENV, "--format", "csv", "--out", str(tmp_path / "y")])
     assert r.exit_code == 2 and "openai-rft or sft" in r.output
     assert len(dataset_rows(ENV, shop_tasks)) == 3
+
+
+def test_exported_codeqa_grader_scores_like_answer_match(tmp_path):
+    """The python grader shipped for CodeQA is rftgym's own rules: same scores on every answer kind."""
+    from rftgym.graders.qa import AnswerMatch
+    from rftgym.tasks import builtin_tasks
+    from rftgym.types import Trajectory
+
+    config = grader_config("rftgym/CodeQA-v0")
+    assert config["type"] == "python" and "import rftgym" not in config["source"]
+    exported = load_grader(config)
+    tasks = builtin_tasks("qa", ["ledger"])
+    picked = {}
+    for task in tasks:  # two tasks of each answer kind
+        picked.setdefault(task.extra.get("answer_kind", "text"), []).append(task)
+    picked = [t for group in picked.values() for t in group[:2]]
+    assert len(picked) >= 8
+    scores = []
+    for task in picked:
+        for answer in (str(task.answer), f"It is `{task.answer}`.", "no idea", "", str(task.answer).upper()):
+            traj = Trajectory(task_id=task.id, env_id="rftgym/CodeQA-v0", seed=0, submission={"answer": answer})
+            ours = AnswerMatch().grade(task, traj, None).score
+            theirs = exported.grade(task, traj, None)
+            assert theirs.error is None and theirs.score == pytest.approx(ours), (task.id, answer, theirs, ours)
+            scores.append(ours)
+    assert 0 < sum(scores) < len(scores)
+
+
+@pytest.mark.parametrize("env_id", ["rftgym/FileLocalization-v0", "rftgym/CodeQA-v0"])
+def test_exported_python_grader_needs_only_the_standard_library(env_id, tmp_path):
+    """``python -I -S``: no site-packages, so neither rftgym nor any third-party package can be imported."""
+    import subprocess
+    import sys
+
+    source = grader_config(env_id)["source"]
+    item = {"gold_files": ["a/b.py"], "answer": "a/b.py", "answer_kind": "path"}
+    sample = {"output_json": {}, "output_tools": [{"type": "function", "function": {
+        "name": "submit", "arguments": json.dumps({"files": ["./a/b.py"], "answer": "`a/b.py`"})}}]}
+    code = f"exec({source!r})\nprint(grade({sample!r}, {item!r}))"
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout) == 1.0
+
+
+def test_workspace_graders_export_as_an_endpoint_of_rftgym_serve(tmp_path):
+    config = grader_config("rftgym/BugFix-v0", "http://127.0.0.1:8080/", "sekrit")
+    assert config == {"type": "endpoint", "name": "tests_pass", "url": "http://127.0.0.1:8080/grade",
+                      "headers": {"Authorization": "Bearer sekrit"}}
+    load_grader(config)  # a valid OpenAI-format endpoint grader
+    assert grader_config("rftgym/BugFix-v0")["type"] == "rftgym"
+    r = CliRunner().invoke(app, ["export", "rftgym/Optimize-v0", "--format", "openai-rft", "--out",
+                                 str(tmp_path / "o")])
+    assert r.exit_code == 0 and "--grader-url" in r.output, r.output
+    r = CliRunner().invoke(app, ["export", "rftgym/Optimize-v0", "--format", "openai-rft", "--out",
+                                 str(tmp_path / "p"), "--grader-url", "ftp://x"])
+    assert r.exit_code == 2 and "http(s) URL" in r.output and not (tmp_path / "p").exists()

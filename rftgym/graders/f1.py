@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
 
 from rftgym.graders import Grader
+from rftgym.graders.portable import file_set_f1
 from rftgym.types import Grade, Task, Trajectory
-
-
-def normalize_path(path: str) -> str | None:
-    """``./a/b.py``, ``a//b.py``, ``/a/b.py`` -> ``a/b.py``; paths that escape the root -> None."""
-    if not isinstance(path, str):
-        return None
-    p = posixpath.normpath(path.strip().replace("\\", "/").lstrip("/"))
-    if p in (".", "") or p.startswith(".."):
-        return None
-    return p
 
 
 class FileSetF1(Grader):
@@ -35,13 +25,5 @@ class FileSetF1(Grader):
         return {"type": self.name, "key": self.key}
 
     def grade(self, task: Task, trajectory: Trajectory, workspace: Any) -> Grade:
-        gold = {p for p in (normalize_path(g) for g in task.gold_files) if p}
-        raw = (trajectory.submission or {}).get(self.key) or []
-        if isinstance(raw, str):
-            raw = [raw]
-        submitted = {p for p in (normalize_path(s) for s in raw if isinstance(s, str)) if p}
-        hit = len(gold & submitted)
-        precision = hit / len(submitted) if submitted else 0.0
-        recall = hit / len(gold) if gold else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return Grade(f1, {"f1": f1, "precision": precision, "recall": recall})
+        score, components = file_set_f1((trajectory.submission or {}).get(self.key), task.gold_files)
+        return Grade(score, components)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Optional
@@ -49,6 +50,10 @@ def export(
     tasks: Optional[str] = typer.Option(None, help="openai-rft: task file (default: the env's built-in tasks)"),
     valid_fraction: float = typer.Option(0.2, help="openai-rft: share of train tasks held out when no test split"),
     seed: int = typer.Option(0, help="openai-rft: seed of the train/valid split"),
+    grader_url: Optional[str] = typer.Option(None, "--grader-url", help="openai-rft: address of rftgym serve; "
+                                             "graders that need the workspace become an endpoint grader there"),
+    grader_token: Optional[str] = typer.Option(None, "--grader-token", help="openai-rft: bearer token of that "
+                                               "server, written into grader.json's headers"),
     best_of: int = typer.Option(1, "--best-of", help="sft: trajectories kept per task, best reward first"),
     min_reward: float = typer.Option(0.0, "--min-reward", help="sft: keep only trajectories above this reward"),
 ) -> None:
@@ -57,9 +62,14 @@ def export(
 
     try:
         if format == "openai-rft":
-            paths = ex.export_openai_rft(source, out, tasks=tasks, valid_fraction=valid_fraction, seed=seed)
+            paths = ex.export_openai_rft(source, out, tasks=tasks, valid_fraction=valid_fraction, seed=seed,
+                                         grader_url=grader_url, grader_token=grader_token)
             for name, path in paths.items():
                 console.print(f"{name}: {path}")
+            kind = json.loads(paths["grader"].read_text())["type"]
+            if kind == "rftgym":
+                err.print("note: this env's grader needs the agent's workspace, which a hosted grader sandbox lacks; "
+                          "run rftgym serve and export again with --grader-url <its address>")
         elif format == "sft":
             stats = ex.export_sft(source, out, best_of=best_of, min_reward=min_reward)
             console.print(f"wrote {stats['rows']} conversations from {stats['tasks']} of {stats['tasks_total']} tasks "

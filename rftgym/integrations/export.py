@@ -5,12 +5,15 @@
 - each row is ``{"messages": [system, user], "tools": [<the env's tool schemas>], <task fields>}``:
   the prompt the env would show, and every field of the task row (``id``, ``repo``, ``commit``,
   ``gold_files``, ...) at the top level, where an OpenAI grader reads it as ``{{item.<key>}}``;
-- the grader is the OpenAI-format equivalent of the env's grader: for ``FileSetF1`` a ``python``
-  grader computing the same file-set F1 from ``sample.output_json`` (or, when that is empty, the
-  last ``submit`` call in ``sample.output_tools``) against ``item.gold_files``; for any other grader
-  an ``rftgym`` reference (``{"type": "rftgym", "name": ...}``), which rftgym runs but a hosted job
-  cannot: serve it with ``rftgym serve`` and point an endpoint grader at ``/grade``.
-  ``rftgym.graders.openai_format.load_grader`` loads either and gives the env's scores.
+- the grader is the OpenAI-format equivalent of the env's grader. For ``FileSetF1`` and
+  ``AnswerMatch`` it is a ``python`` grader whose source is ``rftgym.graders.portable`` (the very
+  rules the env's grader calls, standard library only) plus a ``grade(sample, item)`` that reads
+  the submission from ``sample.output_json`` (or, when that is empty, the last submit call in
+  ``sample.output_tools``). Graders that need the agent's workspace (tests, benchmarks) cannot run
+  in a hosted sandbox: with ``grader_url`` (an ``rftgym serve`` address) the export is an
+  ``endpoint`` grader calling its ``/grade``, with a bearer token when given; without, an ``rftgym``
+  reference (``{"type": "rftgym", "name": ...}``) that only rftgym runs.
+  ``rftgym.graders.openai_format.load_grader`` loads any of them and gives the env's scores.
 
 Splits: rows whose ``split`` is ``train`` go to train; ``test``/``valid`` rows to valid; with no such
 rows, a seeded ``valid_fraction`` of the train rows is held out.
@@ -25,24 +28,17 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-# The same normalisation and F1 as rftgym.graders.f1.FileSetF1, standalone: it runs in OpenAI's
-# python grader sandbox, which has no rftgym. test_export checks that the scores agree.
-F1_SOURCE = '''import json
-import posixpath
+# What ``rftgym export`` adds after the source of ``rftgym.graders.portable`` in a python grader: the
+# sample's submission (``output_json``, else the last submit call in ``output_tools``) and ``grade``.
+_SUBMISSION = """
 
-KEY = {key!r}
-SUBMIT = {submit!r}
-
-
-def _norm(path):
-    if not isinstance(path, str):
-        return None
-    p = posixpath.normpath(path.strip().replace("\\\\", "/").lstrip("/"))
-    return None if p in (".", "") or p.startswith("..") else p
+# -- added by rftgym export --------------------------------------------------------------------
+import json
 
 
 def _submission(sample):
@@ -56,34 +52,56 @@ def _submission(sample):
             try:
                 args = json.loads(args) if isinstance(args, str) else args
             except ValueError:
-                return {{}}
-            return args if isinstance(args, dict) else {{}}
-    return {{}}
+                return {}
+            return args if isinstance(args, dict) else {}
+    return {}
+"""
 
+_GRADE = {
+    "file_set_f1": """
 
 def grade(sample, item):
-    gold = {{p for p in (_norm(g) for g in item.get("gold_files") or []) if p}}
-    raw = _submission(sample).get(KEY) or []
-    if isinstance(raw, str):
-        raw = [raw]
-    submitted = {{p for p in (_norm(s) for s in raw if isinstance(s, str)) if p}}
-    hit = len(gold & submitted)
-    precision = hit / len(submitted) if submitted else 0.0
-    recall = hit / len(gold) if gold else 0.0
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-'''
+    return file_set_f1(_submission(sample).get(KEY), item.get("gold_files") or [])[0]
+""",
+    "answer_match": """
+
+def grade(sample, item):
+    if item.get("answer") is None:
+        return 0.0
+    answer = _submission(sample).get(KEY)
+    return match_answer(answer, item["answer"], item.get("answer_kind") or "text", item.get("aliases") or [])[0]
+""",
+}
 
 
-def grader_config(env_id: str) -> dict[str, Any]:
+def python_grader_source(grader_name: str, key: str, submit: str) -> str:
+    """The source of a standalone ``python`` grader scoring like rftgym's ``grader_name``."""
+    import inspect
+
+    from rftgym.graders import portable
+
+    return (inspect.getsource(portable) + _SUBMISSION + f"\nKEY = {key!r}\nSUBMIT = {submit!r}\n"
+            + _GRADE[grader_name])
+
+
+def grader_config(env_id: str, grader_url: str | None = None, grader_token: str | None = None) -> dict[str, Any]:
     """The OpenAI-format grader equivalent to ``env_id``'s grader (see the module docstring)."""
     import rftgym.envs as registry
-    from rftgym.graders import FileSetF1
 
     spec = registry.get_spec(env_id)
     grader = spec.grader()
-    if isinstance(grader, FileSetF1):
-        return {"type": "python", "name": "file_set_f1",
-                "source": F1_SOURCE.format(key=grader.key, submit=spec.submit.name)}
+    if grader.name in _GRADE:
+        return {"type": "python", "name": grader.name,
+                "source": python_grader_source(grader.name, grader.key, spec.submit.name)}
+    if grader_url:
+        if not re.match(r"^https?://", grader_url):
+            raise ValueError(f"--grader-url must be an http(s) URL of rftgym serve, got {grader_url!r}")
+        url = grader_url.rstrip("/")
+        url = url if url.endswith("/grade") else url + "/grade"
+        config: dict[str, Any] = {"type": "endpoint", "name": grader.name, "url": url}
+        if grader_token:
+            config["headers"] = {"Authorization": f"Bearer {grader_token}"}
+        return config
     options = {k: v for k, v in grader.config().items() if k != "type"}
     return {"type": "rftgym", "name": grader.name, "options": options}
 
@@ -129,14 +147,16 @@ def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def export_openai_rft(env_id: str, out: str | Path, *, tasks: Any = None, valid_fraction: float = 0.2,
-                      seed: int = 0) -> dict[str, Path]:
+                      seed: int = 0, grader_url: str | None = None,
+                      grader_token: str | None = None) -> dict[str, Path]:
     """Write ``train.jsonl``, ``valid.jsonl`` and ``grader.json`` for ``env_id`` into ``out``."""
     out = Path(out)
+    grader = grader_config(env_id, grader_url, grader_token)  # a bad URL fails before anything is written
     train, valid = split_rows(dataset_rows(env_id, tasks), valid_fraction, seed)
     paths = {"train": out / "train.jsonl", "valid": out / "valid.jsonl", "grader": out / "grader.json"}
     _write_jsonl(paths["train"], train)
     _write_jsonl(paths["valid"], valid)
-    paths["grader"].write_text(json.dumps(grader_config(env_id), indent=2) + "\n", encoding="utf-8")
+    paths["grader"].write_text(json.dumps(grader, indent=2) + "\n", encoding="utf-8")
     return paths
 
 
