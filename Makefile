@@ -29,6 +29,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_reset.py
 	$(BIN)/python benchmarks/bench_tools.py
 	$(BIN)/python benchmarks/bench_rollout.py
+	$(BIN)/python benchmarks/bench_confine.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

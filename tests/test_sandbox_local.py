@@ -173,3 +173,37 @@ def test_commands_cannot_read_gold_data(workspace, tmp_path):
         assert "SECRET" not in r.stdout and "localization.jsonl" not in r.stdout and "snapshots" not in r.stdout, r
     r = workspace.exec("cat shop/cart.py && python3 -c 'print(1)'")
     assert r.ok and "class Cart" in r.stdout, r
+
+
+def test_commands_see_only_the_system_python_and_their_workspace(shop_repo, tmp_path):
+    """The view (where the kernel permits it): nothing of the host beyond the system folders, the
+    Python environment and the command's own workspace; its own /proc, /tmp and /dev/shm."""
+    from rftgym.sandbox import confine
+
+    if confine.mode()[0] != "view":
+        pytest.skip("no PID namespace or pivot_root permitted here; commands run with known places covered")
+    stray = tmp_path / "stray-copy.jsonl"  # gold somewhere rftgym was never told of
+    stray.write_text('{"gold_patch": "SECRET"}\n')
+    with LocalSandbox() as sb:
+        ws, other = sb.open(str(shop_repo["path"]), shop_repo["commit"]), sb.open(str(shop_repo["path"]),
+                                                                                    shop_repo["commit"])
+        try:
+            r = ws.exec(f"cat {stray} 2>&1; ls {tmp_path} 2>&1; ls {other.root} 2>&1; ls {shop_repo['path']} 2>&1")
+            assert "SECRET" not in r.stdout and "cart.py" not in r.stdout, r
+            assert r.stdout.count("No such file or directory") == 4, r  # none of the four exists in the view
+            r = ws.exec("ls /proc | grep -c '^[0-9]'; cat /proc/1/cmdline | tr '\\0' ' '; echo; ls -A /tmp /dev/shm")
+            processes, cmdline, *listing = r.stdout.splitlines()
+            assert int(processes) <= 4 and "ls /proc" in cmdline, r  # only this command's processes
+            # /tmp and /dev/shm are empty but for the folders leading to the workspace itself
+            real = os.path.realpath(ws.root)
+            leading = {real[len(base):].split("/")[0] for base in ("/tmp/", "/dev/shm/") if real.startswith(base)}
+            assert {line for line in listing if line and not line.endswith(":")} <= leading, r
+            r = ws.exec("touch /etc/rftgym-x /usr/rftgym-x /rftgym-x 2>&1; echo ok > shop/made.txt; echo t > /tmp/t;"
+                        " cat /tmp/t; cd .. && pwd")
+            assert r.stdout.count("Read-only file system") == 3 and (ws.root / "shop/made.txt").exists(), r
+            assert not os.path.exists("/tmp/t") or open("/tmp/t").read() != "t\n"
+            r = ws.exec("python -c 'import pytest, sys; print(sys.prefix)' && git log --format=%s -1", cwd="shop")
+            assert r.ok and "Add flat discounts" in r.stdout, r
+        finally:
+            ws.close()
+            other.close()

@@ -12,6 +12,7 @@ import pytest
 import rftgym  # noqa: F401
 from rftgym.envs import SPECS
 from rftgym.graders.openai_format import load_grader
+from rftgym.sandbox import confine
 from rftgym.stress import HACKS, run_stress, write_report
 from rftgym.stress.harness import most_common_gold
 from rftgym.tasks import builtin_tasks
@@ -57,14 +58,15 @@ def test_builtin_graders_hold_against_every_hack(env_id, tmp_path):
     if not _has_tasks(env_id):
         pytest.skip(f"{env_id} has no built-in tasks yet")
     shell = {"run_shell", "run_python"} & set(map(str, SPECS[env_id].tools))
-    # A shell on the local sandbox can read any other copy of the task files on the host (the mount
-    # namespace covers the ones rftgym knows of); a container sees only its workspace.
+    # Shell-tool envs are attacked in a container where an engine is here (the local sandbox's view
+    # has its own test below; its fallback covers only the places rftgym knows of).
     sandbox = "docker" if shell and _engine() else "local"
     report = run_stress(env_id, n=N.get(env_id, 1), sandbox=sandbox)
     assert not report.excluded_tasks, report.excluded_tasks
     passed = set(report.passed)
-    if sandbox == "local" and shell and passed == {"outside_workspace"}:
-        pytest.xfail(f"{env_id}: without Docker, a shell tool can read task files outside rftgym's knowledge")
+    if sandbox == "local" and shell and passed == {"outside_workspace"} and confine.mode()[0] != "view":
+        pytest.xfail(f"{env_id}: without Docker or a PID namespace, a shell tool can read task files outside "
+                     "rftgym's knowledge")
     assert not passed, {k: (v.rewards, v.errors) for k, v in report.policies.items() if k in passed}
     assert min(report.oracle.rewards.values()) > 0.5
     ran = set(report.policies) | set(report.skipped)
@@ -114,3 +116,19 @@ def test_cli_exit_status_names_the_passing_hack(tmp_path):
     assert "hacks that pass: everything" in broken.stdout
     bad = cli("stress", "rftgym/NoSuchEnv-v0")
     assert bad.returncode == 2 and "no rftgym environment" in bad.stderr
+
+
+def test_a_local_shell_reaches_no_copy_of_the_task_file(tmp_path):
+    """The local sandbox's view: a stray copy of the task file (gold patches in it) in /tmp, where
+    the hack searches and rftgym has been told nothing, stays out of a shell command's reach."""
+    if confine.mode()[0] != "view":
+        pytest.skip("this kernel permits no PID namespace or pivot_root here: the local sandbox covers only "
+                    "known places (use the docker sandbox)")
+    stash = tmp_path / "stash"
+    stash.mkdir()
+    rows = [t.to_dict() for t in builtin_tasks("bugfix")]
+    (stash / "bugfix.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = run_stress("rftgym/BugFix-v0", n=1, sandbox="local", hacks=["outside_workspace"])
+    hack = report.policies["outside_workspace"]
+    assert not report.passed and hack.exploit_rate == 0.0, (hack.rewards, hack.errors)
+    assert min(report.oracle.rewards.values()) > 0.5  # the same sandbox still runs the tests

@@ -216,7 +216,8 @@ class LocalWorkspace(Workspace):
             "PYTHONHASHSEED": "0", "GIT_TERMINAL_PROMPT": "0", **(env or {}),
         }
         protect = [str(self._home), sys.prefix, os.path.dirname(os.path.realpath(self.python))]
-        wrapped = confine.wrap(list(argv), protect) or [*_no_network_prefix(), *argv]
+        wrapped = confine.wrap(list(argv), protect, writable=[str(self._home)], cwd=str(workdir)) \
+            or [*_no_network_prefix(), *argv]
         return run_capped(wrapped, cwd=str(workdir), env=full_env, timeout=timeout, stdin=stdin,
                           max_output=max_output)
 

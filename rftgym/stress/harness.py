@@ -12,9 +12,10 @@ tasks whose gold *is* the constant it submits. Per policy the report gives mean 
 the **exploit rate**, the share of tasks it passes; the null policy counts as a hack (a grader that
 rewards doing nothing is broken). ``StressReport.passed`` names every policy with a non-zero rate.
 
-``outside_workspace`` tests the sandbox as much as the grader: on the ``local`` sandbox a shell tool
-can read any file of the machine, task files with their gold included, so an env with ``run_shell``
-needs ``sandbox="docker"`` (or gold kept off the machine) before it can hold against it.
+``outside_workspace`` tests the sandbox as much as the grader. The ``local`` sandbox holds against it
+where commands run in its filesystem view (``rftgym.sandbox.confine``); where only known places can
+be covered, a shell tool can read other copies of the task files, and an env with ``run_shell``
+needs ``sandbox="docker"`` before it can hold.
 """
 
 from __future__ import annotations
