@@ -194,9 +194,10 @@ def test_commands_see_only_the_system_python_and_their_workspace(shop_repo, tmp_
             r = ws.exec("ls /proc | grep -c '^[0-9]'; cat /proc/1/cmdline | tr '\\0' ' '; echo; ls -A /tmp /dev/shm")
             processes, cmdline, *listing = r.stdout.splitlines()
             assert int(processes) <= 4 and "ls /proc" in cmdline, r  # only this command's processes
-            # /tmp and /dev/shm are empty but for the folders leading to the workspace itself
-            real = os.path.realpath(ws.root)
-            leading = {real[len(base):].split("/")[0] for base in ("/tmp/", "/dev/shm/") if real.startswith(base)}
+            # /tmp and /dev/shm are empty but for the folders leading to what the view binds there
+            bound = [os.path.realpath(ws.root), *confine._python_paths()]  # a venv may live in /tmp
+            leading = {p[len(base):].split("/")[0] for p in bound for base in ("/tmp/", "/dev/shm/")
+                       if p.startswith(base)}
             assert {line for line in listing if line and not line.endswith(":")} <= leading, r
             r = ws.exec("touch /etc/rftgym-x /usr/rftgym-x /rftgym-x 2>&1; echo ok > shop/made.txt; echo t > /tmp/t;"
                         " cat /tmp/t; cd .. && pwd")
