@@ -203,6 +203,13 @@ def test_commands_see_only_the_system_python_and_their_workspace(shop_repo, tmp_
                         " cat /tmp/t; cd .. && pwd")
             assert r.stdout.count("Read-only file system") == 3 and (ws.root / "shop/made.txt").exists(), r
             assert not os.path.exists("/tmp/t") or open("/tmp/t").read() != "t\n"
+            # Even as root, the command cannot undo the view: mounts are locked, devices refused.
+            copies = [c for c in confine.wrap(["true"], [], writable=[str(tmp_path)], cwd=str(tmp_path))
+                      if c.endswith("/rftgym/_builtin_repos")]  # covered inside the venv (editable installs)
+            r = ws.exec(f"umount /usr {' '.join(copies)} 2>&1; mount -o remount,rw,bind /usr 2>&1;"
+                        f" touch /usr/rftgym-x 2>&1; mknod /tmp/disk b 8 0 2>&1; ls {' '.join(copies)}; echo end")
+            assert "Read-only file system" in r.stdout and "mknod" in r.stdout and r.stdout.rstrip().endswith("end")
+            assert "ledger" not in r.stdout and not os.path.exists("/usr/rftgym-x"), r
             r = ws.exec("python -c 'import pytest, sys; print(sys.prefix)' && git log --format=%s -1", cwd="shop")
             assert r.ok and "Add flat discounts" in r.stdout, r
         finally:

@@ -16,7 +16,10 @@ path contain them (all absolute). The view:
   on a file).
 
 Then ``pivot_root`` makes the view ``/`` and the host's tree is detached: nothing else of the
-machine is reachable by any path. Any failure exits 125 before the command runs (fail closed).
+machine is reachable by any path. Last, the process enters a new user and mount namespace (its uid
+mapped to itself), in which the kernel locks every mount of the view: the command, even as root,
+cannot unmount a cover to see what lies under it, remount a read-only folder writable, or make
+device nodes. Any failure exits 125 before the command runs (fail closed).
 Standard library only, and few modules of it (no ``json``, ``re`` or ``platform``), run with
 ``-I -S``: it adds about 20 ms to a command here, most of it the interpreter's start.
 """
@@ -29,6 +32,7 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 KEPT_FLAGS = MS_NOSUID | MS_NODEV | MS_NOEXEC | 1024 | 2048 | 4096  # noatime, nodiratime, relatime
 MNT_DETACH = 2
+CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
 PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217, "i686": 217}
 SYSTEM = ("usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
@@ -104,7 +108,19 @@ def build(spec: dict) -> None:
     os.chdir(root)
     _check(libc.syscall(ctypes.c_long(number), b".", b"."), "pivot_root")
     _check(libc.umount2(b".", MNT_DETACH), "detaching the host's tree")
+    lock()
     os.chdir(spec["cwd"])
+
+
+def lock() -> None:
+    """Move into a user namespace below this one, with a mount namespace: the mounts copied into it
+    come from a more privileged namespace, so the kernel locks them (``MNT_LOCKED``,
+    ``MNT_LOCK_READONLY``)."""
+    uid, gid = os.geteuid(), os.getegid()
+    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "entering a locked user namespace")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
 
 
 def parse(args: list[str]) -> tuple[dict, list[str]]:
