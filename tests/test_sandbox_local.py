@@ -206,10 +206,14 @@ def test_commands_see_only_the_system_python_and_their_workspace(shop_repo, tmp_
             # Even as root, the command cannot undo the view: mounts are locked, devices refused.
             copies = [c for c in confine.wrap(["true"], [], writable=[str(tmp_path)], cwd=str(tmp_path))
                       if c.endswith("/rftgym/_builtin_repos")]  # covered inside the venv (editable installs)
+            mark = f"/usr/rftgym-{os.getpid()}-{tmp_path.name}"
             r = ws.exec(f"umount /usr {' '.join(copies)} 2>&1; mount -o remount,rw,bind /usr 2>&1;"
-                        f" touch /usr/rftgym-x 2>&1; mknod /tmp/disk b 8 0 2>&1; ls {' '.join(copies)}; echo end")
+                        f" touch {mark} 2>&1; mknod /tmp/disk b 8 0 2>&1; ls {' '.join(copies)}; echo end")
+            written = os.path.exists(mark)
+            if written:  # the host's /usr was written through the view: clean up, then fail
+                os.remove(mark)
             assert "Read-only file system" in r.stdout and "mknod" in r.stdout and r.stdout.rstrip().endswith("end")
-            assert "ledger" not in r.stdout and not os.path.exists("/usr/rftgym-x"), r
+            assert "ledger" not in r.stdout and not written, r
             r = ws.exec("python -c 'import pytest, sys; print(sys.prefix)' && git log --format=%s -1", cwd="shop")
             assert r.ok and "Add flat discounts" in r.stdout, r
         finally:
