@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -94,13 +93,14 @@ def grader_config(env_id: str, grader_url: str | None = None, grader_token: str 
         return {"type": "python", "name": grader.name,
                 "source": python_grader_source(grader.name, grader.key, spec.submit.name)}
     if grader_url:
-        if not re.match(r"^https?://", grader_url):
-            raise ValueError(f"--grader-url must be an http(s) URL of rftgym serve, got {grader_url!r}")
+        from rftgym.graders.openai_format import load_grader
+
         url = grader_url.rstrip("/")
         url = url if url.endswith("/grade") else url + "/grade"
         config: dict[str, Any] = {"type": "endpoint", "name": grader.name, "url": url}
         if grader_token:
             config["headers"] = {"Authorization": f"Bearer {grader_token}"}
+        load_grader(config)  # the endpoint grader's own checks (an http(s) URL): GraderConfigError, a ValueError
         return config
     options = {k: v for k, v in grader.config().items() if k != "type"}
     return {"type": "rftgym", "name": grader.name, "options": options}

@@ -119,7 +119,11 @@ class RftgymTRLEnv:
                                                                   "tool_calls": calls})
         if terminated or truncated:
             self._done, self._reward = True, float(reward)
-        replies = {m.get("tool_call_id"): m["content"] for m in obs if m.get("role") == "tool"}  # ids never repeat
+        replies = {}
+        for m in reversed(obs):  # this turn's tool messages end the conversation
+            if m.get("role") != "tool":
+                break
+            replies[m.get("tool_call_id")] = m["content"]
         return [replies.get(c["id"], "error: the call was not run") for c in calls]
 
     async def _queue(self, name: str, arguments: dict[str, Any]) -> str:

@@ -33,7 +33,29 @@ import threading
 import time
 
 
-class RateLimiter:
+class _Waits:
+    """``acquire``/``aacquire`` for a limiter that has ``reserve`` (and ``areserve`` for event loops)."""
+
+    def reserve(self, tokens: int = 0) -> float:
+        raise NotImplementedError
+
+    async def areserve(self, tokens: int = 0) -> float:
+        return self.reserve(tokens)
+
+    def acquire(self, tokens: int = 0) -> None:
+        """Wait, in this thread, until a request of ``tokens`` tokens may start."""
+        delay = self.reserve(tokens)
+        if delay > 0:
+            time.sleep(delay)
+
+    async def aacquire(self, tokens: int = 0) -> None:
+        """Wait, without blocking the event loop, until a request of ``tokens`` tokens may start."""
+        delay = await self.areserve(tokens)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class RateLimiter(_Waits):
     """Shared limits on request starts. ``rpm`` / ``tpm`` of ``None`` or 0 mean no limit."""
 
     def __init__(self, rpm: float | None = None, tpm: float | None = None, clock=time.monotonic) -> None:
@@ -73,20 +95,8 @@ class RateLimiter:
         with self._lock:
             self._hold_until = max(self._hold_until, self._clock() + max(0.0, seconds))
 
-    def acquire(self, tokens: int = 0) -> None:
-        """Wait, in this thread, until a request of ``tokens`` tokens may start."""
-        delay = self.reserve(tokens)
-        if delay > 0:
-            time.sleep(delay)
 
-    async def aacquire(self, tokens: int = 0) -> None:
-        """Wait, without blocking the event loop, until a request of ``tokens`` tokens may start."""
-        delay = self.reserve(tokens)
-        if delay > 0:
-            await asyncio.sleep(delay)
-
-
-class RemoteRateLimiter:
+class RemoteRateLimiter(_Waits):
     """A ``RateLimiter`` in a Ray actor, shared by every process of a run (see the module docstring)."""
 
     def __init__(self, handle, rpm: float | None = None, tpm: float | None = None) -> None:
@@ -101,15 +111,8 @@ class RemoteRateLimiter:
     def settle(self, booked: int, used: int) -> None:
         self._handle.settle.remote(booked, used)
 
+    async def areserve(self, tokens: int = 0) -> float:
+        return max(0.0, await self._handle.book.remote(tokens) - time.time())
+
     def defer(self, seconds: float) -> None:
         self._handle.defer.remote(seconds)
-
-    def acquire(self, tokens: int = 0) -> None:
-        delay = self.reserve(tokens)
-        if delay > 0:
-            time.sleep(delay)
-
-    async def aacquire(self, tokens: int = 0) -> None:
-        delay = await self._handle.book.remote(tokens) - time.time()
-        if delay > 0:
-            await asyncio.sleep(delay)

@@ -172,7 +172,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
     attempts: dict[tuple[str, int], int] = defaultdict(int)
     results: list[Trajectory] = []
     next_id = [0]
-    shared_limit: list[Any] = []  # (handle, rpm, tpm) of the run's one rate limiter, when the policy has limits
+    shared_limit: tuple = ()  # (handle, rpm, tpm) of the run's one rate limiter, when the policy has limits
 
     def add_actor(n_slots: int) -> int:
         aid = next_id[0]
@@ -211,7 +211,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
             from rftgym.policies.ratelimit import RateLimiter
 
             limiter = ray.remote(RateLimiter).options(num_cpus=0).remote(*limits, clock=time.time)  # see ratelimit
-            shared_limit[:] = [limiter, *limits]
+            shared_limit = (limiter, *limits)
             ray.get([a.use_rate_limiter.remote(*shared_limit) for a in actors.values()])
         while pending or inflight:
             fill()

@@ -68,12 +68,7 @@ def _covering_prefix() -> list[str]:
             probe = tempfile.mkdtemp(prefix="rftgym-probe-")
             try:
                 for prefix in (["unshare", "-m", "-n"], ["unshare", "-r", "-m", "-n"]):
-                    try:
-                        ok = subprocess.run([*prefix, "sh", "-c", _SCRIPT, "rftgym", probe, "--", "true"],
-                                            capture_output=True, timeout=10).returncode == 0
-                    except (OSError, subprocess.TimeoutExpired):
-                        ok = False
-                    if ok:
+                    if _runs([*prefix, "sh", "-c", _SCRIPT, "rftgym", probe, "--", "true"]):
                         _prefix = prefix
                         break
             finally:
