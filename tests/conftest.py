@@ -82,8 +82,8 @@ def shop_tasks(shop_repo) -> list[dict]:
     ]
 
 
-def docker_or_skip() -> None:
-    """Skip a docker test when no engine or base image is here; fail instead under RFTGYM_REQUIRE_DOCKER=1."""
+def docker_problem() -> str | None:
+    """Why the docker sandbox cannot run here (no engine, or no base image), or ``None`` when it can."""
     from rftgym.sandbox.engine import engine_problem
     from rftgym.sandbox.images import DEFAULT_IMAGE, image_exists, missing_image_error
 
@@ -94,6 +94,12 @@ def docker_or_skip() -> None:
         client = connect()
         problem = None if image_exists(client, DEFAULT_IMAGE) else str(missing_image_error(DEFAULT_IMAGE))
         client.close()
+    return problem
+
+
+def docker_or_skip() -> None:
+    """Skip a docker test when no engine or base image is here; fail instead under RFTGYM_REQUIRE_DOCKER=1."""
+    problem = docker_problem()
     if problem:
         if os.environ.get("RFTGYM_REQUIRE_DOCKER") == "1":
             pytest.fail(f"RFTGYM_REQUIRE_DOCKER=1 but {problem}")

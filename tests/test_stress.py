@@ -16,6 +16,7 @@ from rftgym.sandbox import confine
 from rftgym.stress import HACKS, run_stress, write_report
 from rftgym.stress.harness import most_common_gold
 from rftgym.tasks import builtin_tasks
+from tests.conftest import docker_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 WEAK = ROOT / "examples" / "weak_graders"
@@ -41,16 +42,12 @@ def judge():
 
 
 def _engine() -> bool:
-    """A reachable engine and base image (CI requires both: RFTGYM_REQUIRE_DOCKER=1)."""
-    try:
-        from rftgym.sandbox.docker import DockerSandbox
-
-        DockerSandbox().close()
-        return True
-    except Exception:
-        if os.environ.get("RFTGYM_REQUIRE_DOCKER") == "1":
-            raise
-        return False
+    """A reachable engine AND its base image; an engine without the image is no docker sandbox (the
+    attack then runs locally). CI requires both: RFTGYM_REQUIRE_DOCKER=1 turns their absence into a failure."""
+    problem = docker_problem()
+    if problem and os.environ.get("RFTGYM_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"RFTGYM_REQUIRE_DOCKER=1 but {problem}")
+    return problem is None
 
 
 @pytest.mark.parametrize("env_id", sorted(SPECS))

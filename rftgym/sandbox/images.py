@@ -29,7 +29,8 @@ from typing import Callable
 
 from rftgym.sandbox import SandboxError
 
-DEFAULT_IMAGE = "rftgym-base:bookworm"
+# The docker sandbox's image unless a task or the caller names one; RFTGYM_IMAGE overrides it.
+DEFAULT_IMAGE = os.environ.get("RFTGYM_IMAGE") or "rftgym-base:bookworm"
 PACKAGES = ("python3", "python-is-python3", "python3-pytest", "git", "ripgrep", "procps", "ca-certificates")
 AGENT_UID = 1000
 METHODS = ("auto", "dockerfile", "debootstrap")
