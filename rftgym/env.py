@@ -228,14 +228,26 @@ class ToolEnv(gym.Env):
         message_calls: list[dict[str, Any]] = []
         if not isinstance(raw_calls, list):
             raw_calls = [raw_calls]
-        seen: set[str] = set()
+        # Every recorded id is unique in the whole conversation: the next request to an OpenAI-format
+        # endpoint is rejected when two tool messages answer the same id, and a result would be lost.
+        seen: set[str] = {c.get("id") for m in self._messages for c in (m.get("tool_calls") or [])
+                          if isinstance(c, dict)}
+
+        def fresh(base: str) -> str:
+            cid, n = base, 1
+            while cid in seen:
+                cid, n = f"{base}_{n}", n + 1
+            return cid
+
         for k, raw in enumerate(raw_calls):
             cid = raw.get("id") if isinstance(raw, dict) else None
             problem = None
             if not isinstance(cid, str) or not cid:
-                cid, problem = f"call_{turn}_{k}", "the tool call has no id; give every tool call a unique id"
+                cid, problem = fresh(f"call_{turn}_{k}"), "the tool call has no id; give every tool call a unique id"
             elif cid in seen:
-                cid, problem = f"{cid}_{k}", f"duplicate tool call id {raw.get('id')!r}; ids must be unique in a turn"
+                cid = fresh(cid)
+                problem = (f"duplicate tool call id {raw.get('id')!r} (recorded as {cid!r}); ids must be unique "
+                           "in the conversation")
             seen.add(cid)
             fn = raw.get("function") if isinstance(raw, dict) else None
             name = fn.get("name") if isinstance(fn, dict) else None

@@ -143,3 +143,36 @@ def test_render_ansi(shop_tasks):
     env.reset(seed=0)
     assert env.render().startswith("[system]")
     env.close()
+
+
+def test_call_ids_are_unique_in_the_whole_conversation():
+    """A generated id must not collide with one the agent chose (call_0_1 beside a call without id),
+    nor with an id of an earlier turn: each tool message answers exactly one call."""
+    env = gym.make("rftgym/FileLocalization-v0", split="test").unwrapped
+    env.reset(seed=0)
+    listing = {"type": "function", "function": {"name": "list_dir", "arguments": "{}"}}
+    env.step({"role": "assistant", "content": None,
+              "tool_calls": [{"id": "call_0_1", **listing}, dict(listing), {"id": "call_0_1", **listing}]})
+    convo, *_ = env.step({"role": "assistant", "content": None, "tool_calls": [{"id": "call_0_1", **listing}]})
+    call_ids = [c["id"] for m in convo if m["role"] == "assistant" for c in m.get("tool_calls") or []]
+    answered = [m["tool_call_id"] for m in convo if m["role"] == "tool"]
+    assert len(call_ids) == 4 and len(set(call_ids)) == 4
+    assert sorted(answered) == sorted(call_ids)
+    env.close()
+
+
+def test_renamed_duplicate_ids_replay_to_the_same_conversation():
+    from rftgym.rollout.replay import _as_sent
+
+    listing = {"type": "function", "function": {"name": "list_dir", "arguments": "{}"}}
+    action = {"role": "assistant", "content": None,
+              "tool_calls": [{"id": "call_0_1", **listing}, dict(listing), {"id": "call_0_1", **listing}]}
+    first = gym.make("rftgym/FileLocalization-v0", split="test").unwrapped
+    first.reset(seed=0)
+    recorded, *_ = first.step(action)
+    rebuilt = _as_sent(recorded[2], recorded[3:])
+    second = gym.make("rftgym/FileLocalization-v0", split="test").unwrapped
+    second.reset(seed=0)
+    replayed, *_ = second.step(rebuilt)
+    assert replayed == recorded
+    first.close(), second.close()

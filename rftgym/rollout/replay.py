@@ -39,7 +39,7 @@ from rftgym.types import Trajectory
 
 # Env kwargs that describe the run rather than the environment (or cannot be rebuilt from JSON).
 _NOT_ENV_KWARGS = ("grader", "tasks", "repos")
-_DUPLICATE_ID = re.compile(r"duplicate tool call id (.+); ids must be unique")
+_DUPLICATE_ID = re.compile(r"duplicate tool call id (.+?)(?: \(recorded as .+\))?; ids must be unique")
 
 
 @dataclass
