@@ -34,6 +34,14 @@ class TaskError(ValueError):
     """A task row is malformed. The message names the row and the field, and says what to write."""
 
 
+class InfraError(RuntimeError):
+    """The machinery failed, not the agent: a sandbox that would not start, a grader that crashed,
+    a tool server that kept answering 5xx. An episode that meets one is marked ``infra_error`` and
+    kept out of reward means and group advantages (it is retried where the runner can), instead of
+    being scored 0 as if the agent had failed.
+    """
+
+
 @dataclass
 class Task:
     """One unit of work: a prompt about a repository at a commit, plus the gold data graders use.
@@ -107,7 +115,9 @@ class ToolResult:
     """The outcome of one tool call, in call order. ``error`` is an error code or ``None``.
 
     Error codes: ``TOOL_NOT_FOUND``, ``INVALID_ARGS``, ``TIMEOUT``, ``NOT_FOUND``,
-    ``PATH_OUTSIDE_WORKSPACE``, ``EXECUTION_ERROR``, ``MALFORMED_CALL``, ``BUDGET_EXHAUSTED``.
+    ``PATH_OUTSIDE_WORKSPACE``, ``EXECUTION_ERROR``, ``MALFORMED_CALL``, ``BUDGET_EXHAUSTED``,
+    ``WORKSPACE_BUSY`` (an earlier call that timed out still holds the workspace), ``INFRA_ERROR``
+    (the tool's server or sandbox failed, not the call).
     """
 
     call_id: str
@@ -126,19 +136,23 @@ class Grade:
     """A grader's verdict. ``score`` is in [0, 1] unless a grader documents otherwise.
 
     ``components`` holds the named parts (``precision``, ``recall``, ``f1``, ...); ``error`` is set
-    when grading itself failed, in which case ``score`` is 0 and the run goes on.
+    when grading itself failed, in which case ``score`` is 0 and the run goes on. ``infra`` marks
+    a failure of the machinery (sandbox, grader crash) rather than of the agent: such a grade is
+    not a reward and stays out of means and group advantages.
     """
 
     score: float
     components: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    infra: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Grade:
-        return cls(score=float(d["score"]), components=dict(d.get("components") or {}), error=d.get("error"))
+        return cls(score=float(d["score"]), components=dict(d.get("components") or {}),
+                   error=d.get("error"), infra=bool(d.get("infra", False)))
 
 
 @dataclass
@@ -162,6 +176,8 @@ class Trajectory:
 
     ``sample`` is the index of this episode among the samples of its task; ``seed`` the episode's
     own seed (derived from the run seed, task id and sample, see ``rftgym.rollout.episode_seed``).
+    ``infra_error`` is set when the machinery failed (see ``InfraError``): its ``reward`` is not a
+    reward and is left out of means and group advantages.
     """
 
     task_id: str
@@ -181,6 +197,7 @@ class Trajectory:
     usage: dict[str, int] = field(default_factory=dict)
     error: str | None = None
     repo_commit: str = ""
+    infra_error: str | None = None
 
     @property
     def tool_calls(self) -> int:
