@@ -258,6 +258,31 @@ def report(
     console.print(f"report: [bold]{path}[/]")
 
 
+@app.command()
+def view(
+    run: Path = typer.Argument(..., help="a run folder written by `rftgym eval` (or a training folder)"),
+    vs: Optional[Path] = typer.Option(None, "--vs", help="a second run folder: same task and sample side by side"),
+    port: int = typer.Option(8765, help="the port to serve on (0: any free port)"),
+    host: str = typer.Option("127.0.0.1", help="the address to bind; trajectories hold code, keep it local"),
+) -> None:
+    """Browse a run's trajectories in a local web app (live: new episodes appear as they are written)."""
+    from rftgym.view import RunFolderError, make_server
+
+    try:
+        server = make_server(run, vs, host=host, port=port)
+    except RunFolderError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass another --port")
+    for r in server.runs:
+        console.print(f"{r.dir}: {len(r.rows)} episode(s)" + "".join(f"\n  [yellow]note:[/] {n}" for n in r.notes))
+    console.print(f"serving [bold]{server.url}[/] (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
 @repos_app.command("list")
 def repos_list() -> None:
     """Built-in repositories with their commit SHAs and sizes."""
