@@ -30,6 +30,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_tools.py
 	$(BIN)/python benchmarks/bench_rollout.py
 	$(BIN)/python benchmarks/bench_confine.py
+	$(BIN)/python benchmarks/bench_view.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
