@@ -21,6 +21,8 @@ from typer.testing import CliRunner
 from rftgym.cli import app
 from rftgym.rollout import rollout
 from rftgym.view import RunFolderError, RunIndex, make_server
+from tests.conftest import tool_call
+from tests.test_bugfix import FIX, F2P, calc, tasks  # noqa: F401  (the calc repo's bug-fix task fixtures)
 
 ENV = "rftgym/FileLocalization-v0"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -350,3 +352,35 @@ def test_browser_training_curves(runs, tmp_path, serve, browser):
     assert [t.split(" (")[0] for t in titles] == ["reward", "turns", "calls per turn", "tool errors"]
     assert all(len(c.find_element("tag name", "polyline").get_attribute("points").split()) == 8 for c in curves)
     shot(browser, "training")
+
+
+@pytest.fixture(scope="module")
+def bugfix_run(tasks, tmp_path_factory) -> Path:  # noqa: F811  (tasks: the fixture imported above)
+    """A run folder holding one real BugFix-v0 episode: read, test, fix, test, git_diff, submit."""
+    import gymnasium as gym
+
+    from rftgym.rollout.store import RunStore
+
+    env = gym.make("rftgym/BugFix-v0", tasks=list(tasks.values()), split="all", sandbox="local")
+    env.reset(seed=0, options={"task_id": "calc-visible"})
+    for calls in ([tool_call("read_file", path="calc/stats.py"), tool_call("run_tests", tests=[F2P])],
+                  [tool_call("str_replace", **FIX), tool_call("run_tests", tests=["tests/test_stats.py"])],
+                  [tool_call("git_diff"), tool_call("submit", summary="median of an even count")]):
+        *_, term, _, info = env.step({"role": "assistant", "tool_calls": calls})
+    assert term and info["grade"]["score"] == 1.0
+    out = tmp_path_factory.mktemp("bugfix-run") / "run"
+    RunStore(out).append(env.unwrapped.trajectory)
+    env.close()
+    return out
+
+
+def test_browser_bugfix_episode_shows_the_diff_and_test_outcomes(bugfix_run, serve, browser):
+    server = serve(bugfix_run)
+    browser.get(f"{server.url}#/ep/0/0")
+    diff = wait_for(browser, lambda d: d.find_elements("css selector", "pre.diff"))[0]
+    assert "+    if len(s) % 2 == 0:" in diff.text and "calc/stats.py" in diff.text
+    assert "fail_to_pass 1 passing" in browser.find_element("css selector", ".tests").text
+    batch = browser.find_elements("css selector", '.turn[data-turn="1"] .call')
+    assert [c.find_element("css selector", ".hdr").text for c in batch] == ["str_replace", "run_tests"]
+    assert "8 passed" in batch[1].find_element("css selector", ".output").get_attribute("textContent")
+    shot(browser, "bugfix")
