@@ -222,7 +222,7 @@ class RunIndex:
         return {
             "path": str(self.dir), "name": self.dir.name, "episodes": len(self.rows), "notes": self.notes,
             "env_id": self.manifest.get("env_id") or self.summary.get("env_id"),
-            "policy": self.manifest.get("policy") or self.summary.get("policy"),
+            "policy": self.manifest.get("policy") or self.summary.get("policy") or (self.rows[0]["policy"] if self.rows else None),
             "created": self.manifest.get("created"), "summary": self.summary,
             "report": (self.dir / "report.html").is_file(), "training": (self.dir / "metrics.jsonl").is_file(),
             "gold": (self.dir / "tasks.jsonl").is_file(), "stress": bool(self.exploit_tasks),
