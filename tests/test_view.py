@@ -384,3 +384,30 @@ def test_browser_bugfix_episode_shows_the_diff_and_test_outcomes(bugfix_run, ser
     assert [c.find_element("css selector", ".hdr").text for c in batch] == ["str_replace", "run_tests"]
     assert "8 passed" in batch[1].find_element("css selector", ".output").get_attribute("textContent")
     shot(browser, "bugfix")
+
+
+def test_cli_serves_the_run_from_a_real_process(runs):
+    """`rftgym view RUN --port 0` in its own process: prints the URL, serves the page and the episodes."""
+    import re
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "rftgym.cli", "view", str(runs[0]), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        url, seen = None, []
+        for line in proc.stdout:
+            seen.append(line)
+            m = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
+            if m:
+                url = m.group(1)
+                break
+        assert url, "".join(seen)
+        with urllib.request.urlopen(url, timeout=30) as r:
+            assert "rftgym view" in r.read().decode()
+        with urllib.request.urlopen(url + "api/runs/0/episodes", timeout=30) as r:
+            assert json.loads(r.read())["total"] == len(lines(runs[0]))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
