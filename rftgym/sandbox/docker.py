@@ -120,6 +120,10 @@ class DockerWorkspace(LocalWorkspace):
             os.chown(p, uid, gid, follow_symlinks=False)  # the path itself and parents made for it
             p = os.path.dirname(p)
 
+    def _adopt_tmp(self, tmp: Path) -> None:
+        """A ``/tmp`` made anew at reset belongs to the container's user, as the first one did."""
+        os.chown(tmp, *self._owner)
+
     def _adopt_host_writes(self) -> None:
         """Hand files that host-side tools (write_file, str_replace) created as root to the container's user."""
         uid = self._owner[0]
