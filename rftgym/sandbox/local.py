@@ -369,8 +369,9 @@ class LocalWorkspace(Workspace):
             shutil.copytree(self.snapshot.tree, self.root, symlinks=True)
             self._adopt(self.root)
             stats.full_scan = True
-        elif stat.S_IMODE(os.lstat(self.root).st_mode) != self._root_mode:
-            os.chmod(self.root, self._root_mode)  # a `chmod 000 .` must not stop the restore
+        elif (stat.S_IMODE(os.lstat(self.root).st_mode) != self._root_mode
+              or _xattrs(str(self.root)) != _xattrs(str(self.snapshot.tree))):
+            _copy_dir_meta(str(self.snapshot.tree), str(self.root))  # a `chmod 000 .` must not stop the restore
         if self._tracked:
             changes, lost = self._tracker.take(self._token)
         else:
