@@ -217,3 +217,14 @@ def test_a_normal_exit_removes_pooled_and_open_workspaces(shop_repo, tmp_path):
     assert proc.wait(timeout=60) == 0
     assert not home.exists()
     assert list(base.iterdir()) == []
+
+
+def test_a_link_made_written_and_removed_in_one_command_is_still_seen(workspace):
+    r = run(workspace, "ln shop/cart.py \"$TMPDIR/x\" 2>/dev/null || ln shop/cart.py x; "
+                       "f=\"$TMPDIR/x\"; [ -e \"$f\" ] || f=x; echo '# via-link' >> \"$f\" && rm \"$f\"")
+    assert r.ok, r
+    assert "shop/cart.py" in workspace.changed_paths()
+    assert "# via-link" in workspace.read_text("shop/cart.py")
+    assert "+# via-link" in workspace.diff()
+    workspace.reset()
+    assert_pristine(workspace)

@@ -120,6 +120,11 @@ class DockerWorkspace(LocalWorkspace):
             os.chown(p, uid, gid, follow_symlinks=False)  # the path itself and parents made for it
             p = os.path.dirname(p)
 
+    def _writes_watched(self) -> bool:
+        """A container writes only to ``/workspace`` and ``/tmp``: both are watched (and a hard link
+        cannot cross from one mount to the other)."""
+        return True
+
     def _adopt_tmp(self, tmp: Path) -> None:
         """A ``/tmp`` made anew at reset belongs to the container's user, as the first one did."""
         os.chown(tmp, *self._owner)

@@ -9,7 +9,8 @@ to comparing the whole tree with the snapshot's manifest.
 Some writes raise no event on the workspace's directories: a write through a hard link that lives
 elsewhere (``ln pkg/a.py $TMPDIR/alias``), a ``link()`` itself. The tracker notices the creation of
 a multiply linked regular file anywhere it watches (the workspace and its *side* trees, such as the
-workspace's ``$TMPDIR``) and marks the workspace ``linked``; the workspace then checks its tree by
+workspace's ``$TMPDIR``), or of a file already gone when the event is read (a link made, written
+through and removed by one command), and marks the workspace ``linked``; the workspace then checks its tree by
 ``stat`` (see ``LocalWorkspace._verify``). Writes through ``mmap`` are caught as ``IN_CLOSE_WRITE``
 (the mapping holds the file open until it goes away).
 """
@@ -142,7 +143,7 @@ class _Inotify:
                 full = os.path.join(root, path)
                 if mask & IN_ISDIR:  # watch new directories too: a hard link may be made inside
                     self.add_tree(token, root, path, side=side)
-                elif _multiply_linked(full):
+                elif _linked_or_gone(full):
                     self._mark_linked(token)
             if side:
                 continue
@@ -182,6 +183,16 @@ class _Inotify:
         with self.lock:
             self.drain()
             return self.version.get(token, 0), self.changes.get(token, {}), token in self.lost
+
+
+def _linked_or_gone(path: str) -> bool:
+    """Whether a file created at ``path`` is a hard link, or is already gone (it may have been a link,
+    made, written through and removed by one command): either way the tree must be checked."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return True
+    return stat.S_ISREG(st.st_mode) and st.st_nlink > 1
 
 
 def _multiply_linked(path: str) -> bool:
