@@ -228,3 +228,17 @@ def test_a_link_made_written_and_removed_in_one_command_is_still_seen(workspace)
     assert "+# via-link" in workspace.diff()
     workspace.reset()
     assert_pristine(workspace)
+
+
+@pytest.mark.docker
+def test_ipc_objects_and_message_queues_do_not_survive_a_container_reset(docker_sandbox, shop_repo):
+    ws = docker_sandbox.open(str(shop_repo["path"]), shop_repo["commit"])
+    try:
+        r = run(ws, "ipcmk -M 64 && ipcmk -Q && python3 -c \"import os; "
+                    "open('/dev/mqueue/note', 'w') if os.access('/dev/mqueue', os.W_OK) else None\"; ipcs -m -q")
+        assert r.ok and "agent" in r.stdout, r
+        ws.reset()
+        r = run(ws, "ipcs -m -q; ls -A /dev/mqueue 2>/dev/null; echo done")
+        assert "agent" not in r.stdout and "note" not in r.stdout, r.stdout
+    finally:
+        docker_sandbox.release(ws)

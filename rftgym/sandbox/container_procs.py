@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -161,6 +162,19 @@ class ContainerProcesses:
                     break
                 time.sleep(0.0005)
         return True
+
+    def clear_ipc(self) -> bool:
+        """Remove the container's System V IPC objects (``ipcmk``) and POSIX message queues: state an
+        agent could leave for the next episode. False when the host could not do it (no ``nsenter``)."""
+        empty_dir(Path(f"/proc/{self.init_pid}/root/dev/mqueue"))
+        if not (shutil.which("nsenter") and shutil.which("ipcrm")):
+            return False
+        try:
+            done = subprocess.run(["nsenter", "-t", str(self.init_pid), "-i", "ipcrm", "-a"],
+                                  capture_output=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return done.returncode == 0
 
     def clear_shm(self) -> None:
         """Empty the container's ``/dev/shm``, reached through its init's root directory."""
