@@ -268,6 +268,7 @@ class LocalWorkspace(Workspace):
         self.root = self._home / "repo"
         self._home.mkdir(parents=True, exist_ok=home is not None)
         self._marker = None if home is not None else write_owner_marker(self._home)
+        self._pid = os.getpid()  # a forked child's exit must not remove its parent's workspaces
         self._closed = False
         _live_workspaces.add(self)
         try:
@@ -563,8 +564,8 @@ def write_owner_marker(home: Path) -> Path:
 def _close_live_workspaces() -> None:
     """On a normal exit, remove the workspace folders this process still holds (pooled ones too)."""
     for ws in list(_live_workspaces):
-        if ws._marker is None:
-            continue  # a container's folder: the docker sandbox's own exit handler removes it
+        if ws._marker is None or ws._pid != os.getpid():
+            continue  # a container's folder (the docker sandbox's exit handler removes it), or a parent's
         try:
             ws.close()
         except Exception:  # exiting anyway; gc_local reaps what is left
