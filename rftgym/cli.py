@@ -338,15 +338,19 @@ def images_build(
 
 
 @sandbox_app.command("gc")
-def sandbox_gc(everything: bool = typer.Option(False, "--all", help="remove every rftgym container, live runs' too")) -> None:
-    """Remove docker sandbox containers whose run is gone (its process died, e.g. after kill -9)."""
+def sandbox_gc(everything: bool = typer.Option(False, "--all", help="remove every rftgym container and local workspace, live runs' too")) -> None:
+    """Remove sandbox leftovers whose run is gone (its process died, e.g. after kill -9): docker containers and local workspace copies."""
     from rftgym.sandbox import SandboxError
     from rftgym.sandbox.engine import gc
+    from rftgym.sandbox.local import gc_local
 
+    removed, kept = gc_local(everything=everything)
+    console.print(f"removed {len(removed)} local workspace(s); kept {kept} of live runs")
     try:
         report = gc(everything=everything)
     except SandboxError as exc:
-        _fail(str(exc))
+        console.print(f"docker: skipped ({str(exc).split('. ')[0]})")
+        return
     others = f"; {report.other_hosts} from other hosts left alone (--all removes them)" if report.other_hosts else ""
     console.print(f"removed {len(report.removed)} container(s); kept {report.kept} of live runs{others}")
 

@@ -12,7 +12,10 @@ The contract every backend (``local``, ``docker``) keeps:
 - ``Workspace.exec(argv, timeout)``: run a command in the tree with a timeout, a killed process
   group, capped output and no network where the platform allows it. Never raises for a failing,
   hanging or noisy command: the ``ExecResult`` says what happened.
-- ``Workspace.reset()``: restore the pristine snapshot at a cost that grows with what changed.
+- ``Workspace.reset()``: restore the pristine snapshot, byte for byte whatever the agent did (hard
+  links, ``mmap``, renames, modes, xattrs, a lost event queue), and empty everything else a command
+  could write (``$HOME``, ``$TMPDIR``; in a container also ``/dev/shm``, IPC objects, message queues),
+  so nothing reaches the next episode. Its cost grows with what changed, plus a ``stat`` of the tree.
 - ``Workspace.diff()``: the change against the base commit, as a ``git apply``-able patch.
 - ``Workspace.close()``: delete everything; idempotent.
 

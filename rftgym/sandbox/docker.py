@@ -15,8 +15,8 @@ the end of each command (background children die with it, as in the local sandbo
 
 Pooling: ``open`` hands out an idle workspace of the same snapshot (reset when it was released) or
 fills a warm, already started container; ``warm`` started containers per image are kept ready in the
-background. ``release`` restores the tree, kills stray processes and empties ``/tmp`` without
-restarting the container.
+background. ``release`` restores the tree, kills stray processes, empties ``/tmp`` and ``/dev/shm``
+and removes System V IPC objects and message queues, without restarting the container.
 
 Cleanup: each container carries labels naming its run, owning pid (with the pid's start time) and
 host (``rftgym.sandbox.engine``). ``close()``, context managers and an ``atexit`` handler remove them;
@@ -55,6 +55,8 @@ _ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 
 _SHELL = 'if command -v bash >/dev/null 2>&1; then exec bash -c "$1"; else exec sh -c "$1"; fi'
 # Without host access to the container's processes, strays are killed from inside, as the agent user.
 _KILL_FROM_INSIDE = "kill -9 -1 2>/dev/null; rm -rf /dev/shm/* /dev/shm/.[!.]* 2>/dev/null; exit 0"
+# What else a command can leave in a container for the next episode: System V IPC, message queues.
+_CLEAR_IPC_FROM_INSIDE = "ipcrm -a 2>/dev/null; rm -f /dev/mqueue/* 2>/dev/null; exit 0"
 _names = itertools.count(1)
 
 
@@ -120,6 +122,15 @@ class DockerWorkspace(LocalWorkspace):
             os.chown(p, uid, gid, follow_symlinks=False)  # the path itself and parents made for it
             p = os.path.dirname(p)
 
+    def _writes_watched(self) -> bool:
+        """A container writes only to ``/workspace`` and ``/tmp``: both are watched (and a hard link
+        cannot cross from one mount to the other)."""
+        return True
+
+    def _adopt_tmp(self, tmp: Path) -> None:
+        """A ``/tmp`` made anew at reset belongs to the container's user, as the first one did."""
+        os.chown(tmp, *self._owner)
+
     def _adopt_host_writes(self) -> None:
         """Hand files that host-side tools (write_file, str_replace) created as root to the container's user."""
         uid = self._owner[0]
@@ -162,9 +173,11 @@ class DockerWorkspace(LocalWorkspace):
 
     # -- reset and close -------------------------------------------------------------------------
     def reset(self) -> ResetStats:
-        """Kill every process the agent left, empty ``/tmp`` and ``/dev/shm``, then restore the tree."""
+        """Kill every process the agent left, empty ``/tmp`` and ``/dev/shm``, remove its IPC objects
+        and message queues, then restore the tree."""
         with self._exec_lock:
             self._kill_strays()
+            self.sandbox._clear_ipc(self.box)
             empty_dir(self._home / "tmp")
             return super().reset()
 
@@ -391,6 +404,18 @@ class DockerSandbox(Sandbox):
                 self._client.containers.get(box.id).restart(timeout=0)
             except docker.errors.APIError:
                 raise SandboxError(f"container {box.name} is gone: {exc.explanation or exc}") from None
+
+    def _clear_ipc(self, box: _Box) -> None:
+        """Remove the System V IPC objects and message queues left in ``box`` (from the host where it can)."""
+        if box.procs is not None and box.procs.usable() and box.procs.clear_ipc():
+            return
+        import docker
+
+        try:
+            ex = self._client.api.exec_create(box.id, ["sh", "-c", _CLEAR_IPC_FROM_INSIDE], user=self.user)
+            self._client.api.exec_start(ex["Id"])
+        except docker.errors.APIError:
+            pass  # a container that cannot exec is found broken at its next command
 
     def _discard(self, box: _Box) -> None:
         """Remove ``box`` in the background; the caller no longer uses it."""

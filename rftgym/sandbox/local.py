@@ -3,27 +3,46 @@
 Isolation is what a process can get without a container: its own session (the whole process group is
 killed on timeout and after the command returns), capped output, a scrubbed environment, and no
 network through ``unshare -n`` where the kernel allows it. For stronger isolation use ``docker``.
+
+What a reset restores: the repository tree byte for byte (contents, modes, symlinks, xattrs, hard
+links broken), and everything else a command can write in its workspace folder: ``$HOME`` and
+``$TMPDIR`` (``<workspace>/tmp``) are emptied and anything else created there is removed. Under the
+``view`` confinement (``confine.py``) that is all a command can write; ``/tmp`` and ``/dev/shm`` are
+fresh for each command. Under ``cover`` or no confinement the host's other folders stay writable.
+
+Exactness: inotify says what changed, and every reset also compares a ``stat`` of every path with the
+one taken after the last reset (inode, link count, size, mtime, ctime, mode), which catches what
+raises no event (a write through a hard link kept outside the tree, a lost event queue). Restored
+files are written to a new inode, so a hard link kept elsewhere no longer reaches the tree.
+
+Crash cleanup: each workspace folder ``ws-<id>`` has a marker ``ws-<id>.owner`` beside it naming its
+process (pid and start time); an exit handler removes the live ones, and ``gc_local`` (``rftgym
+sandbox gc``) removes those whose owner is gone (``kill -9``).
 """
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+import weakref
 from pathlib import Path
 from typing import Sequence
 
 from rftgym.sandbox import ExecResult, ResetStats, Sandbox, Workspace, HIDDEN_DIRS
 from rftgym.sandbox import repos as _repos
 from rftgym.sandbox import confine
-from rftgym.sandbox.tracker import REPLACED, inotify
+from rftgym.sandbox.container_procs import process_alive, process_start_time
+from rftgym.sandbox.tracker import ATTRIB, CONTENT, REPLACED, inotify
 
 _tokens = itertools.count(1)
 _net_prefix: list[str] | None = None
@@ -64,12 +83,126 @@ def workdir_base() -> Path:
 
 
 def _remove(path: str) -> None:
-    if os.path.islink(path) or os.path.isfile(path):
-        os.unlink(path)
-    elif os.path.isdir(path):
+    """Delete a file, link or tree, even one whose directories a command made unreadable (``chmod 000``).
+
+    Symlinks are removed, never followed, and their targets' modes are never touched."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        _writable_dirs(path)
         shutil.rmtree(path, ignore_errors=True)
     elif os.path.lexists(path):
-        os.unlink(path)
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _writable_dirs(path: str) -> None:
+    """Give every real directory under ``path`` (itself included) rwx for its owner, top down."""
+    try:
+        os.chmod(path, 0o700 | (os.lstat(path).st_mode & 0o7777))
+    except OSError:
+        return
+    for dirpath, dirnames, _ in os.walk(path):
+        for d in dirnames:
+            full = os.path.join(dirpath, d)
+            try:
+                st = os.lstat(full)
+                if stat.S_ISDIR(st.st_mode) and st.st_mode & 0o700 != 0o700:
+                    os.chmod(full, st.st_mode & 0o7777 | 0o700)
+            except OSError:
+                continue
+
+
+def _empty(path: str) -> None:
+    """Remove what is inside the directory ``path`` but not ``path`` itself."""
+    try:
+        entries = os.listdir(path)
+    except OSError:
+        return
+    for name in entries:
+        _remove(os.path.join(path, name))
+
+
+def stat_tree(root: str | Path, prefix: str = "") -> dict[str, tuple]:
+    """Every path under ``root`` -> (kind, inode, links, size, mtime_ns, ctime_ns, mode, extra).
+
+    Any write changes one of these (a write or an ``mmap`` store the mtime and ctime; ``link``,
+    ``chmod`` and ``setxattr`` the ctime), and no command can set a ctime back: comparing two such
+    maps finds every change to a file, whether or not an event said so. A directory's ctime moves
+    with its children, so directories are compared by inode, mode and xattrs (``extra``) instead;
+    a link's ``extra`` is its target. ``prefix``: prepended to every key (a subtree's own path)."""
+    out: dict[str, tuple] = {}
+    stack = [(str(root), prefix)]
+    while stack:
+        dirpath, rel_dir = stack.pop()
+        try:
+            entries = list(os.scandir(dirpath))
+        except OSError:
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}{entry.name}"
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            mode = st.st_mode
+            if stat.S_ISDIR(mode):
+                out[rel] = ("dir", st.st_ino, 0, 0, 0, 0, mode, _xattrs(entry.path))
+                stack.append((entry.path, rel + "/"))
+            elif stat.S_ISLNK(mode):
+                out[rel] = ("link", st.st_ino, 1, 0, 0, st.st_ctime_ns, 0, os.readlink(entry.path))
+            else:
+                out[rel] = ("file", st.st_ino, st.st_nlink, st.st_size, st.st_mtime_ns, st.st_ctime_ns, mode, None)
+    return out
+
+
+def _stat_one(full: str, rel: str) -> dict[str, tuple]:
+    """``stat_tree``'s entries for one path and, for a directory, everything under it; {} if it is gone."""
+    try:
+        st = os.lstat(full)
+    except OSError:
+        return {}
+    if stat.S_ISDIR(st.st_mode):
+        return {rel: ("dir", st.st_ino, 0, 0, 0, 0, st.st_mode, _xattrs(full)), **stat_tree(full, rel + "/")}
+    if stat.S_ISLNK(st.st_mode):
+        return {rel: ("link", st.st_ino, 1, 0, 0, st.st_ctime_ns, 0, os.readlink(full))}
+    return {rel: ("file", st.st_ino, st.st_nlink, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode, None)}
+
+
+def _xattrs(path: str) -> tuple:
+    """The extended attributes of ``path`` (not followed) as sorted (name, value) pairs; () without support."""
+    try:
+        names = os.listxattr(path, follow_symlinks=False)
+        if not names:
+            return ()
+        return tuple(sorted((n, os.getxattr(path, n, follow_symlinks=False)) for n in names))
+    except OSError:
+        return ()
+
+
+def _compare(before: dict[str, tuple], after: dict[str, tuple]) -> dict[str, int]:
+    """Paths that differ between two ``stat_tree`` maps -> tracker flags (a new inode is a replacement)."""
+    changes = {p: REPLACED for p in before.keys() ^ after.keys()}
+    for p, was in before.items():
+        now = after.get(p)
+        if now is None or now == was:
+            continue
+        if now[:2] != was[:2]:
+            changes[p] = REPLACED
+        else:
+            changes[p] = ATTRIB if now[0] == "dir" else CONTENT
+    return changes
+
+
+def _copy_dir_meta(src: str, dst: str) -> None:
+    """Mode, times and xattrs of directory ``src`` onto ``dst``, dropping xattrs ``src`` lacks."""
+    shutil.copystat(src, dst, follow_symlinks=False)
+    try:
+        extra = set(os.listxattr(dst, follow_symlinks=False)) - set(os.listxattr(src, follow_symlinks=False))
+        for name in extra:
+            os.removexattr(dst, name, follow_symlinks=False)
+    except OSError:  # no xattrs on this filesystem
+        pass
 
 
 def _read_capped(stream, cap: int, sink: list, flag: list) -> None:
@@ -134,26 +267,60 @@ class LocalWorkspace(Workspace):
         self._home = home or (base or workdir_base()) / f"ws-{uuid.uuid4().hex[:12]}"
         self.root = self._home / "repo"
         self._home.mkdir(parents=True, exist_ok=home is not None)
-        shutil.copytree(snap.tree, self.root, symlinks=True, dirs_exist_ok=home is not None)
-        self._adopt(self.root)
-        (self._home / "tmp").mkdir(exist_ok=home is not None)
+        self._marker = None if home is not None else write_owner_marker(self._home)
+        self._pid = os.getpid()  # a forked child's exit must not remove its parent's workspaces
+        self._closed = False
+        _live_workspaces.add(self)
+        try:
+            shutil.copytree(snap.tree, self.root, symlinks=True, dirs_exist_ok=home is not None)
+            self._adopt(self.root)
+            (self._home / "tmp").mkdir(exist_ok=home is not None)
+        except BaseException:
+            if home is None:
+                self.close()
+            raise
+        self._tmp_mode = stat.S_IMODE(os.lstat(self._home / "tmp").st_mode)
+        self._root_mode = stat.S_IMODE(os.lstat(snap.tree).st_mode)
         self._token = next(_tokens)
         self._tracker = inotify()
-        self._tracked = bool(self._tracker and self._tracker.add_tree(self._token, str(self.root)))
+        self._tracked = self._watch()
+        self._baseline = stat_tree(self.root)
         self._view: tuple[int, frozenset[str]] | None = None
-        self._closed = False
+
+    def _watch(self) -> bool:
+        """Watch the tree (changes) and the rest of the workspace folder (hard links made there)."""
+        if not self._tracker or not self._tracker.add_tree(self._token, str(self.root)):
+            return False
+        return self._tracker.add_tree(self._token, str(self._home), side=True, skip=str(self.root))
 
     # -- change tracking -------------------------------------------------------------------------
     def changed_paths(self) -> set[str] | None:
+        """Every path changed since the last reset. Never ``None`` here.
+
+        The events say it where every place a command can write is watched (the ``view``
+        confinement, a container); elsewhere a command may keep a hard link out of sight, and the
+        events are completed by a ``stat`` comparison of the tree (~1 ms per 150 paths)."""
         view = self._changed_view()
-        return None if view is None else set(view)
+        if view is not None and self._writes_watched():
+            return set(view)
+        verified = set(_compare(self._baseline, stat_tree(self.root)))
+        return verified if view is None else set(view) | verified
+
+    def _writes_watched(self) -> bool:
+        """Whether commands can write only where the tracker watches (the workspace folder)."""
+        return confine.mode()[0] == "view"
 
     def _changed_view(self) -> frozenset[str] | None:
+        """What the read tools and ``diff`` trust: the events, checked by ``stat`` once a file that
+        may be a hard link appeared (writes through it raise no event on the tree)."""
         if not self._tracked:
             return None
         version, changes, lost = self._tracker.peek(self._token)
         if lost:
             return None
+        if self._tracker.is_linked(self._token) or not self._writes_watched():
+            # Not cached: a write through a link changes the tree without bumping the version.
+            return frozenset(changes) | frozenset(_compare(self._baseline, stat_tree(self.root)))
         if self._view is None or self._view[0] != version:
             self._view = (version, frozenset(changes))
         return self._view[1]
@@ -223,12 +390,21 @@ class LocalWorkspace(Workspace):
 
     # -- reset and diff --------------------------------------------------------------------------
     def reset(self) -> ResetStats:
+        """Restore the pristine tree and empty the rest of the workspace folder (``$HOME``, ``$TMPDIR``).
+
+        The paths to restore are the union of the tracked events and a ``stat`` comparison of the whole
+        tree with the one taken after the last reset, so a change that raised no event is restored too."""
         start = time.perf_counter()
         stats = ResetStats()
-        if not self.root.is_dir():
+        self._clear_outside()
+        if not self.root.is_dir() or os.path.islink(self.root):
+            _remove(str(self.root))
             shutil.copytree(self.snapshot.tree, self.root, symlinks=True)
             self._adopt(self.root)
             stats.full_scan = True
+        elif (stat.S_IMODE(os.lstat(self.root).st_mode) != self._root_mode
+              or _xattrs(str(self.root)) != _xattrs(str(self.snapshot.tree))):
+            _copy_dir_meta(str(self.snapshot.tree), str(self.root))  # a `chmod 000 .` must not stop the restore
         if self._tracked:
             changes, lost = self._tracker.take(self._token)
         else:
@@ -236,6 +412,8 @@ class LocalWorkspace(Workspace):
         if lost:
             changes = self._scan_changes()
             stats.full_scan = True
+        for path, flags in _compare(self._baseline, stat_tree(self.root)).items():
+            changes[path] = changes.get(path, 0) | flags
         done: list[str] = []
         for path in sorted(changes, key=lambda p: (p.count("/"), p)):
             if any(path.startswith(d + "/") for d in done):
@@ -246,16 +424,53 @@ class LocalWorkspace(Workspace):
             self._tracker.take(self._token)
             if lost:
                 self._tracker.forget(self._token)
-                self._tracked = self._tracker.add_tree(self._token, str(self.root))
+                self._tracked = self._watch()
+        if stats.full_scan:
+            self._baseline = stat_tree(self.root)
+        else:
+            self._refresh_baseline(changes)
         self._view = None
         stats.seconds = time.perf_counter() - start
         return stats
+
+    def _refresh_baseline(self, restored: dict[str, int]) -> None:
+        """Re-``stat`` the restored paths (and the subtrees of restored directories) into the baseline."""
+        for path in sorted(restored, key=lambda p: (p.count("/"), p)):
+            prefix = path + "/"
+            for old in [p for p in self._baseline if p.startswith(prefix)] if restored[path] & REPLACED else ():
+                del self._baseline[old]
+            self._baseline.pop(path, None)
+            self._baseline.update(_stat_one(os.path.join(self.root, path), path))
+
+    def _clear_outside(self) -> None:
+        """Empty ``tmp`` (the commands' ``$HOME`` and ``$TMPDIR``) and remove anything else a command
+        created in the workspace folder beside ``repo``; ``tmp`` gets its first mode back."""
+        tmp = self._home / "tmp"
+        try:
+            names = os.listdir(self._home)
+        except OSError:
+            return
+        for name in names:
+            if name != "repo" and not (name == "tmp" and tmp.is_dir() and not tmp.is_symlink()):
+                _remove(str(self._home / name))
+        if not tmp.is_dir():
+            tmp.mkdir()
+            self._adopt_tmp(tmp)
+        os.chmod(tmp, self._tmp_mode | 0o700)
+        _empty(str(tmp))
+        os.chmod(tmp, self._tmp_mode)
+
+    def _adopt_tmp(self, tmp: Path) -> None:
+        """Called when ``tmp`` had to be made anew; a container backend hands it to its user here."""
 
     def _adopt(self, path: str | Path) -> None:
         """Called on each path copied from the snapshot; a container backend hands it to its user here."""
 
     def _restore(self, path: str, flags: int, stats: ResetStats) -> bool:
-        """Restore one path from the snapshot. True when a whole directory was replaced."""
+        """Restore one path from the snapshot. True when a whole directory was replaced.
+
+        A file is always written to a new inode: a hard link an agent kept to the old one (in
+        ``$TMPDIR``, or under another name in the tree) then no longer reaches the tree."""
         src, dst = os.path.join(self.snapshot.tree, path), os.path.join(self.root, path)
         if not os.path.lexists(src):
             if os.path.lexists(dst):
@@ -273,10 +488,10 @@ class LocalWorkspace(Workspace):
                     self._tracker.add_tree(self._token, str(self.root), path)
                 stats.restored += 1
                 return True
-            shutil.copystat(src, dst, follow_symlinks=False)
+            _copy_dir_meta(src, dst)
             stats.restored += 1
             return False
-        if os.path.lexists(dst) and (os.path.isdir(dst) and not os.path.islink(dst) or os.path.islink(dst)):
+        if os.path.lexists(dst):
             _remove(dst)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy2(src, dst, follow_symlinks=False)
@@ -323,9 +538,70 @@ class LocalWorkspace(Workspace):
         if self._closed:
             return
         self._closed = True
-        if self._tracker:
+        _live_workspaces.discard(self)
+        if getattr(self, "_tracker", None):
             self._tracker.forget(self._token)
-        shutil.rmtree(self._home, ignore_errors=True)
+        _remove(str(self._home))
+        if self._marker is not None:
+            self._marker.unlink(missing_ok=True)
+
+
+# -- crash cleanup -------------------------------------------------------------------------------
+_live_workspaces: "weakref.WeakSet[LocalWorkspace]" = weakref.WeakSet()
+_MARKER = ".owner"
+
+
+def write_owner_marker(home: Path) -> Path:
+    """Write ``<home>.owner`` beside a workspace folder: this process's pid and start time, one line.
+
+    Beside rather than inside, so that no command run in the workspace can rewrite it."""
+    marker = home.with_name(home.name + _MARKER)
+    marker.write_text(f"{os.getpid()} {process_start_time(os.getpid())}\n")
+    return marker
+
+
+@atexit.register
+def _close_live_workspaces() -> None:
+    """On a normal exit, remove the workspace folders this process still holds (pooled ones too)."""
+    for ws in list(_live_workspaces):
+        if ws._marker is None or ws._pid != os.getpid():
+            continue  # a container's folder (the docker sandbox's exit handler removes it), or a parent's
+        try:
+            ws.close()
+        except Exception:  # exiting anyway; gc_local reaps what is left
+            pass
+
+
+def workdir_bases() -> list[Path]:
+    """Every folder local workspaces of this user may lie in (``$RFTGYM_WORKDIR``, tmpfs, the temp dir)."""
+    bases = [Path("/dev/shm") / f"rftgym-ws-{os.getuid()}", Path(tempfile.gettempdir()) / f"rftgym-ws-{os.getuid()}"]
+    if os.environ.get("RFTGYM_WORKDIR"):
+        bases.insert(0, Path(os.environ["RFTGYM_WORKDIR"]))
+    return [b for b in dict.fromkeys(bases) if b.is_dir()]
+
+
+def gc_local(everything: bool = False, bases: list[Path] | None = None) -> tuple[list[str], int]:
+    """Remove local workspace folders whose owner process is gone (``kill -9``, an OOM kill).
+
+    A folder counts when its ``ws-<id>.owner`` marker names a dead pid (or a pid reused by another
+    process); ``everything`` removes live runs' folders too. Folders without a marker (made by an
+    older rftgym) are left alone. Returns (removed folder paths, folders kept for live owners)."""
+    removed, kept = [], 0
+    for base in bases if bases is not None else workdir_bases():
+        for marker in sorted(base.glob(f"ws-*{_MARKER}")):
+            try:
+                pid_s, _, start = marker.read_text().strip().partition(" ")
+                pid = int(pid_s)
+            except (OSError, ValueError):
+                pid, start = 0, ""
+            if not everything and process_alive(pid, start):
+                kept += 1
+                continue
+            home = marker.with_name(marker.name[: -len(_MARKER)])
+            _remove(str(home))
+            marker.unlink(missing_ok=True)
+            removed.append(str(home))
+    return removed, kept
 
 
 class LocalSandbox(Sandbox):
