@@ -26,8 +26,8 @@ TOKEN = "remote-token"
 
 
 @pytest.fixture(scope="module")
-def served(shop_tasks):
-    app = create_app(ENV, token=TOKEN)
+def served(shop_tasks, shop_repo):
+    app = create_app(ENV, token=TOKEN, allow_repos=[str(shop_repo["path"])])
     with BackgroundServer(app) as url:
         decls = httpx.get(f"{url}/tools", headers={"Authorization": f"Bearer {TOKEN}"}).json()
         for d in decls:
