@@ -16,8 +16,9 @@ Contract of ``ToolExecutor.run(calls, ws) -> list[ToolResult]``:
 
 Timeouts. Python cannot kill a thread, so a call that times out is *isolated*, not stopped:
 
-- every call runs on its own daemon worker thread, so hung calls never starve later ones (there is
-  no fixed-size pool to fill) and never keep the interpreter from exiting;
+- calls run on daemon worker threads that grow on demand (an idle worker, else a new one), so hung
+  calls never starve later ones (there is no fixed-size pool to fill) and never keep the
+  interpreter from exiting;
 - shell-like tools learn their deadline through ``call_deadline()`` and clip their command's own
   timeout to it, so the process group is killed before the executor gives up on the call;
 - a timed-out call that is still running keeps its claim on the workspace: a later non-parallel-safe
@@ -32,6 +33,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextvars
 import json
+import queue
 import threading
 import time
 from dataclasses import dataclass
@@ -69,31 +71,62 @@ class _Lingering:
     workspace: Any  # held so that id(workspace) is not reused while the claim lasts
 
 
-def _start(fn, *args) -> cf.Future:
-    """Run ``fn(*args)`` on a fresh daemon thread; its outcome lands in the returned future."""
-    fut: cf.Future = cf.Future()
-    fut.set_running_or_notify_cancel()
+class _Workers:
+    """Daemon worker threads that grow on demand: a task goes to an idle worker, or to a new one when
+    none is idle, so calls that never return cannot starve later ones. Idle workers exit after
+    ``idle_s`` seconds."""
 
-    def work() -> None:
-        try:
-            fut.set_result(fn(*args))
-        except BaseException as exc:  # noqa: BLE001 - handed to the waiting side
-            fut.set_exception(exc)
+    def __init__(self, idle_s: float = 30.0) -> None:
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        self._idle_s = idle_s
 
-    threading.Thread(target=work, name="rftgym-tool", daemon=True).start()
-    return fut
+    def start(self, fn, *args) -> cf.Future:
+        """Run ``fn(*args)`` on a worker; its outcome lands in the returned future."""
+        fut: cf.Future = cf.Future()
+        task = (fut, fn, args)
+        with self._lock:
+            if self._idle:
+                self._idle -= 1
+                self._tasks.put(task)  # under the lock: a worker that sees an empty queue may retire
+                return fut
+        threading.Thread(target=self._work, args=(task,), name="rftgym-tool", daemon=True).start()
+        return fut
+
+    def _work(self, task) -> None:
+        while True:
+            fut, fn, args = task
+            fut.set_running_or_notify_cancel()
+            try:
+                fut.set_result(fn(*args))
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting side
+                fut.set_exception(exc)
+            del fut, fn, args, task
+            with self._lock:
+                self._idle += 1
+            while True:
+                try:
+                    task = self._tasks.get(timeout=self._idle_s)
+                    break
+                except queue.Empty:
+                    with self._lock:
+                        if self._tasks.empty():  # nothing was handed to an idle worker: retire
+                            self._idle -= 1
+                            return
 
 
 class ToolExecutor:
     def __init__(self, tools: list[Tool], *, max_workers: int = 16, timeout: float | None = None,
                  max_output: int | None = None) -> None:
-        """``max_workers`` is kept for compatibility and ignored: each call gets its own thread, so
-        hung calls cannot exhaust a pool."""
+        """``max_workers`` is kept for compatibility and ignored: the workers grow on demand, so hung
+        calls cannot exhaust them."""
         self.tools = {t.name: t for t in tools}
         self.timeout = timeout
         self.max_output = max_output
         self._lock = threading.Lock()
         self._lingering: dict[int, list[_Lingering]] = {}  # id(workspace) -> calls still running
+        self._workers = _Workers()
 
     def prepare(self, call: ToolCall) -> tuple[Tool, dict[str, Any]] | ToolResult:
         """Decode and validate a call: the tool and its arguments, or an error result."""
@@ -229,7 +262,7 @@ class ToolExecutor:
             results[i] = self._collect(fut, calls[i], tool, infra, None)
             return
         start = time.monotonic()
-        futures = [(i, tool, _start(self._invoke, tool, args, calls[i], ws, start + self._timeout_for(tool)))
+        futures = [(i, tool, self._workers.start(self._invoke, tool, args, calls[i], ws, start + self._timeout_for(tool)))
                    for i, tool, args in batch]
         for i, tool, fut in futures:
             remaining = self._timeout_for(tool) - (time.monotonic() - start)
