@@ -30,7 +30,8 @@ def serve(
     tasks: Optional[str] = typer.Option(None, help="task file: items may then carry only a task id"),
     allow_repo: Optional[list[str]] = typer.Option(None, "--allow-repo", help="a repository (path or URL) items may "
                                                    "name besides the built-in ones and the task file's; repeatable"),
-    max_traces_per_client: int = typer.Option(64, help="open traces one client address may hold (429 past it)"),
+    max_traces_per_client: int = typer.Option(256, help="open traces one client address may hold (429 past it); "
+                                              "a hosted job calls from few addresses: set it above its rollouts"),
     max_episode_steps: Optional[int] = typer.Option(None, help="tool calls per trace (default: the env's budget)"),
 ) -> None:
     """Serve an environment's tools (POST /tools/<name>) and grader (POST /grade) in the agent-RFT wire format."""

@@ -171,7 +171,7 @@ class ToolServer:
 
     def __init__(self, env_id: str, *, tools: list[str | Tool] | None = None, tasks: Any = None,
                  sandbox: str | Sandbox = "local", ttl: float = 600.0, reap_every: float | None = None,
-                 allow_repos: list[str] | None = None, max_traces_per_client: int = 64,
+                 allow_repos: list[str] | None = None, max_traces_per_client: int = 256,
                  max_episode_steps: int | None = None) -> None:
         import rftgym.envs as registry
         from rftgym.tasks import load_tasks
@@ -434,7 +434,7 @@ class BodyLimit:
 
 def create_app(env_id: str, *, token: str | None = None, tools: list[str | Tool] | None = None, tasks: Any = None,
                sandbox: str | Sandbox = "local", ttl: float = 600.0, reap_every: float | None = None,
-               allow_repos: list[str] | None = None, max_traces_per_client: int = 64,
+               allow_repos: list[str] | None = None, max_traces_per_client: int = 256,
                max_episode_steps: int | None = None) -> FastAPI:
     """The FastAPI app serving ``env_id``'s tools and grader. ``token=None`` means no auth (tests, loopback).
     ``allow_repos``: repositories (paths or URLs) items may name besides the built-in ones and those of
