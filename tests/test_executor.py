@@ -261,11 +261,11 @@ def test_infra_error_is_recorded_and_raised_after_the_turn():
 
 
 def test_a_shell_command_is_killed_before_the_executor_gives_up(workspace):
-    ex = ToolExecutor([run_shell], timeout=1)  # the agent asks for 60 s; the executor allows 1 s
+    ex = ToolExecutor([run_shell], timeout=2)  # the agent asks for 60 s; the executor allows 2 s
     [result] = ex.run([call("run_shell", "s", json.dumps(
-        {"command": "sleep 2; touch late.txt", "timeout": 60}))], workspace)
+        {"command": "sleep 3; touch late.txt", "timeout": 60}))], workspace)
     assert result.error is None and "the command was killed" in result.content
     assert not ex.busy(workspace)
-    time.sleep(2.5)  # past the moment a command left running would have written
+    time.sleep(2)  # past the moment a command left running would have written
     probe = workspace.exec("test -e late.txt && echo wrote || echo stopped", timeout=10)
     assert probe.stdout.strip() == "stopped"

@@ -262,7 +262,8 @@ class ToolExecutor:
             results[i] = self._collect(fut, calls[i], tool, infra, None)
             return
         start = time.monotonic()
-        futures = [(i, tool, self._workers.start(self._invoke, tool, args, calls[i], ws, start + self._timeout_for(tool)))
+        futures = [(i, tool, self._workers.start(self._invoke, tool, args, calls[i], ws,
+                                                 start + self._timeout_for(tool)))
                    for i, tool, args in batch]
         for i, tool, fut in futures:
             remaining = self._timeout_for(tool) - (time.monotonic() - start)

@@ -23,7 +23,7 @@ def _clip_timeout(timeout: int | float) -> float:
         raise ToolError("INVALID_ARGS", f"timeout must be a positive number of seconds, got {timeout}")
     left = call_deadline()
     if left is not None:
-        t = min(t, max(0.05, left - min(1.0, 0.1 * left)))
+        t = min(t, max(0.05, left - min(2.0, 0.25 * left)))  # time to kill, reap and report
     return min(t, _MAX_TIMEOUT)
 
 
