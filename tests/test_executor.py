@@ -107,7 +107,14 @@ def test_errors_become_results():
 # -- timeouts that isolate: real hanging tools ------------------------------------------------------
 
 release = threading.Event()  # set to let the hanging tools below return
+release_after: list[float] = []  # when set, a hanging tool sets ``release`` this long after it starts
 active_writers = [0, 0]  # [now, most at once]
+
+
+def _hang() -> None:
+    if release_after:  # counted from the tool's start, so a busy machine cannot make it return in time
+        threading.Timer(release_after[0], release.set).start()
+    release.wait(20)
 
 
 def _writer_body(tag: str, hang: bool) -> str:
@@ -116,7 +123,7 @@ def _writer_body(tag: str, hang: bool) -> str:
         active_writers[1] = max(active_writers[1], active_writers[0])
         events.append(f"start {tag}")
     if hang:
-        release.wait(20)
+        _hang()
     with lock:
         events.append(f"end {tag}")
         active_writers[0] -= 1
@@ -142,7 +149,7 @@ def hanging_reader(ws, tag: str) -> str:
     """
     with lock:
         events.append(f"start {tag}")
-    release.wait(20)
+    _hang()
     with lock:
         events.append(f"end {tag}")
     return tag
@@ -187,6 +194,7 @@ def hang_exec():
     events.clear()
     active_writers[:] = [0, 0]
     release.clear()
+    release_after.clear()
     ex = ToolExecutor([hanging_writer, hanging_reader, patient_writer, hasty_writer, slow_read, noop, hasty_read])
     yield ex
     release.set()
@@ -195,12 +203,13 @@ def hang_exec():
 
 
 def _release_later(seconds: float) -> None:
-    threading.Timer(seconds, release.set).start()
+    """Let the hanging tools return ``seconds`` after the next one starts (well past its 0.3 s timeout)."""
+    release_after[:] = [seconds]
 
 
 def test_barrier_order_holds_after_a_timeout(hang_exec):
     ws = object()
-    _release_later(1.0)
+    _release_later(1.5)
     results = hang_exec.run([call("slow_read", "a", '{"tag": "r1", "seconds": 0.05}'),
                              call("hanging_writer", "b", '{"tag": "w"}'),
                              call("slow_read", "c", '{"tag": "r2", "seconds": 0.05}')], ws)
@@ -211,7 +220,7 @@ def test_barrier_order_holds_after_a_timeout(hang_exec):
 
 def test_a_writer_waits_for_a_timed_out_reader(hang_exec):
     ws = object()
-    _release_later(1.0)
+    _release_later(1.5)
     results = hang_exec.run([call("hanging_reader", "a", '{"tag": "r"}'),
                              call("patient_writer", "b", '{"tag": "w"}')], ws)
     assert [r.error for r in results] == ["TIMEOUT", None]
@@ -238,7 +247,7 @@ def test_a_timed_out_writer_cannot_overlap_the_next_writer(hang_exec):
     [reader] = hang_exec.run([call("hasty_read", "c")], ws)
     assert reader.error == "WORKSPACE_BUSY" and "hasty read" not in events
     # a writer that may wait runs once the hung one has stopped, never beside it
-    _release_later(0.5)
+    threading.Timer(0.5, release.set).start()  # the hung writer stops soon
     [later] = hang_exec.run([call("patient_writer", "d", '{"tag": "w3"}')], ws)
     assert later.error is None
     assert events.index("end w1") < events.index("start w3")
