@@ -1,11 +1,15 @@
 """ToolExecutor: concurrency, barriers, order, timeouts, output caps, and errors as results."""
 
+import json
 import threading
 import time
 
+import pytest
+
 from rftgym.tools import tool
 from rftgym.tools.executor import ToolExecutor
-from rftgym.types import ToolCall
+from rftgym.tools.shell import run_shell
+from rftgym.types import InfraError, ToolCall
 
 events: list[str] = []
 lock = threading.Lock()
@@ -98,3 +102,179 @@ def test_errors_become_results():
     assert "tag: expected string" in results[2].content
     assert results[6].truncated and "output truncated" in results[6].content
     assert "RuntimeError: boom" in results[7].content
+
+
+# -- timeouts that isolate: real hanging tools ------------------------------------------------------
+
+release = threading.Event()  # set to let the hanging tools below return
+release_after: list[float] = []  # when set, a hanging tool sets ``release`` this long after it starts
+active_writers = [0, 0]  # [now, most at once]
+
+
+def _hang() -> None:
+    if release_after:  # counted from the tool's start, so a busy machine cannot make it return in time
+        threading.Timer(release_after[0], release.set).start()
+    release.wait(20)
+
+
+def _writer_body(tag: str, hang: bool) -> str:
+    with lock:
+        active_writers[0] += 1
+        active_writers[1] = max(active_writers[1], active_writers[0])
+        events.append(f"start {tag}")
+    if hang:
+        _hang()
+    with lock:
+        events.append(f"end {tag}")
+        active_writers[0] -= 1
+    return tag
+
+
+@tool(parallel_safe=False, register=False, timeout=0.3)
+def hanging_writer(ws, tag: str) -> str:
+    """A writer that does not return before ``release`` is set (its timeout is 0.3 s).
+
+    Args:
+        tag: text to echo
+    """
+    return _writer_body(tag, hang=True)
+
+
+@tool(parallel_safe=True, register=False, timeout=0.3)
+def hanging_reader(ws, tag: str) -> str:
+    """A reader that does not return before ``release`` is set.
+
+    Args:
+        tag: text to echo
+    """
+    with lock:
+        events.append(f"start {tag}")
+    _hang()
+    with lock:
+        events.append(f"end {tag}")
+    return tag
+
+
+@tool(parallel_safe=False, register=False, timeout=20)
+def patient_writer(ws, tag: str) -> str:
+    """A writer that returns at once and may wait up to 20 s for the workspace.
+
+    Args:
+        tag: text to echo
+    """
+    return _writer_body(tag, hang=False)
+
+
+@tool(parallel_safe=False, register=False, timeout=0.3)
+def hasty_writer(ws, tag: str) -> str:
+    """A writer that returns at once but gives up on a busy workspace after 0.3 s.
+
+    Args:
+        tag: text to echo
+    """
+    return _writer_body(tag, hang=False)
+
+
+@tool(parallel_safe=True, register=False, timeout=5)
+def noop(ws) -> str:
+    """Returns at once."""
+    return "ok"
+
+
+@tool(parallel_safe=True, register=False, timeout=0.3)
+def hasty_read(ws) -> str:
+    """Returns at once but gives up on a busy workspace after 0.3 s."""
+    with lock:
+        events.append("hasty read")
+    return "ok"
+
+
+@pytest.fixture()
+def hang_exec():
+    events.clear()
+    active_writers[:] = [0, 0]
+    release.clear()
+    release_after.clear()
+    ex = ToolExecutor([hanging_writer, hanging_reader, patient_writer, hasty_writer, slow_read, noop, hasty_read])
+    yield ex
+    release.set()
+    assert ex.settle(None, 20)
+    ex.close()
+
+
+def _release_later(seconds: float) -> None:
+    """Let the hanging tools return ``seconds`` after the next one starts (well past its 0.3 s timeout)."""
+    release_after[:] = [seconds]
+
+
+def test_barrier_order_holds_after_a_timeout(hang_exec):
+    ws = object()
+    _release_later(1.5)
+    results = hang_exec.run([call("slow_read", "a", '{"tag": "r1", "seconds": 0.05}'),
+                             call("hanging_writer", "b", '{"tag": "w"}'),
+                             call("slow_read", "c", '{"tag": "r2", "seconds": 0.05}')], ws)
+    assert [r.error for r in results] == [None, "TIMEOUT", None]
+    # the reader after the timed-out writer waited for it to stop: the writer still ran alone
+    assert events.index("end r1") < events.index("start w") < events.index("end w") < events.index("start r2")
+
+
+def test_a_writer_waits_for_a_timed_out_reader(hang_exec):
+    ws = object()
+    _release_later(1.5)
+    results = hang_exec.run([call("hanging_reader", "a", '{"tag": "r"}'),
+                             call("patient_writer", "b", '{"tag": "w"}')], ws)
+    assert [r.error for r in results] == ["TIMEOUT", None]
+    assert events.index("end r") < events.index("start w")
+
+
+def test_twenty_hung_calls_do_not_starve_the_next_call(hang_exec):
+    ws = object()
+    hung = hang_exec.run([call("hanging_reader", f"h{i}", f'{{"tag": "h{i}"}}') for i in range(20)], ws)
+    assert [r.error for r in hung] == ["TIMEOUT"] * 20
+    [result] = hang_exec.run([call("noop", "n")], ws)
+    assert (result.error, result.content) == (None, "ok")
+
+
+def test_a_timed_out_writer_cannot_overlap_the_next_writer(hang_exec):
+    ws = object()
+    [first] = hang_exec.run([call("hanging_writer", "a", '{"tag": "w1"}')], ws)
+    assert first.error == "TIMEOUT" and hang_exec.busy(ws)
+    # the next turn: a writer that will not wait long is refused, and its body never ran
+    [refused] = hang_exec.run([call("hasty_writer", "b", '{"tag": "w2"}')], ws)
+    assert refused.error == "WORKSPACE_BUSY" and "hanging_writer" in refused.content
+    assert "start w2" not in events
+    # readers are held off too, while the writer still runs
+    [reader] = hang_exec.run([call("hasty_read", "c")], ws)
+    assert reader.error == "WORKSPACE_BUSY" and "hasty read" not in events
+    # a writer that may wait runs once the hung one has stopped, never beside it
+    threading.Timer(0.5, release.set).start()  # the hung writer stops soon
+    [later] = hang_exec.run([call("patient_writer", "d", '{"tag": "w3"}')], ws)
+    assert later.error is None
+    assert events.index("end w1") < events.index("start w3")
+    assert active_writers[1] == 1
+    # another workspace was never blocked
+    assert hang_exec.run([call("hasty_writer", "e", '{"tag": "w4"}')], object())[0].error is None
+
+
+def test_infra_error_is_recorded_and_raised_after_the_turn():
+    @tool(parallel_safe=True, register=False)
+    def broken(ws) -> str:
+        """The machinery behind it failed."""
+        raise InfraError("tool server answered 503 three times")
+
+    ex = ToolExecutor([broken, slow_read])
+    with pytest.raises(InfraError, match="503") as info:
+        ex.run([call("broken", "a"), call("slow_read", "b", '{"tag": "r", "seconds": 0}')], None)
+    results = info.value.results
+    assert [r.error for r in results] == ["INFRA_ERROR", None]  # the rest of the turn still ran
+
+
+def test_a_shell_command_is_killed_before_the_executor_gives_up(workspace):
+    ex = ToolExecutor([run_shell], timeout=2)  # the agent asks for 60 s; the executor allows 2 s
+    [result] = ex.run([call("run_shell", "s", json.dumps(
+        {"command": "sleep 3; touch late.txt", "timeout": 60}))], workspace)
+    assert result.error is None and "the command was killed" in result.content
+    assert not ex.busy(workspace)
+    time.sleep(2)  # past the moment a command left running would have written
+    probe = workspace.exec("test -e late.txt && echo wrote || echo stopped", timeout=10)
+    assert probe.stdout.strip() == "stopped"

@@ -30,8 +30,8 @@ def call(name: str, args: dict, call_id: str, trace_id: str, item: dict) -> dict
 
 
 @pytest.fixture(scope="module")
-def server(shop_tasks):
-    app = create_app(ENV, token=TOKEN, ttl=600)
+def server(shop_tasks, shop_repo):
+    app = create_app(ENV, token=TOKEN, ttl=600, allow_repos=[str(shop_repo["path"])])
     with BackgroundServer(app) as url, httpx.Client(base_url=url, headers=AUTH, timeout=30) as client:
         yield client, app.state.server
 
@@ -163,7 +163,7 @@ def slow_write(ws, path: str, text: str) -> str:
 
 
 def test_parallel_calls_of_one_trace_share_reads_and_serialise_writes(shop_tasks):
-    app = create_app(ENV, token=None, tools=[slow_read, slow_write], ttl=0.3, reap_every=0.05)
+    app = create_app(ENV, token=None, tools=[slow_read, slow_write], ttl=0.3, reap_every=0.05, tasks=shop_tasks)
     item = item_of(shop_tasks[1])
     with BackgroundServer(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         reads = [call("slow_read", {"path": "shop/cart.py"}, f"r{i}", "trace-par", item) for i in range(8)]
@@ -187,3 +187,106 @@ def test_parallel_calls_of_one_trace_share_reads_and_serialise_writes(shop_tasks
         assert "trace-par" not in srv.traces and client.get("/health").json()["reaped"] >= 1
         r = client.post("/tools/slow_read", json=call("slow_read", {"path": "new_0.txt"}, "again", "trace-par", item))
         assert r.status_code == 200 and r.json()["output"] == ""
+
+
+# -- release, allow-list, caps, chunked bodies, step budget, one URL for several tools -------------
+_gate = threading.Event()
+_started = threading.Event()
+
+
+@tool(parallel_safe=False, register=False)
+def gated_write(ws, path: str) -> str:
+    """Write a file once the test opens the gate.
+
+    Args:
+        path: file path
+    """
+    _started.set()
+    _gate.wait(10)
+    ws.resolve(path).write_text("x")
+    return "written"
+
+
+def test_release_waits_for_the_call_in_flight_and_refuses_the_queued_one(shop_tasks):
+    _gate.clear()
+    _started.clear()
+    app = create_app(ENV, token=None, tools=[gated_write], tasks=shop_tasks)
+    item = item_of(shop_tasks[0])
+    srv = app.state.server
+    with BackgroundServer(app) as url, httpx.Client(base_url=url, timeout=30) as client, ThreadPoolExecutor(3) as pool:
+        first = pool.submit(client.post, "/tools/gated_write", json=call("gated_write", {"path": "a.txt"}, "w1",
+                                                                         "trace-rel", item))
+        assert _started.wait(10)
+        queued = pool.submit(client.post, "/tools/gated_write", json=call("gated_write", {"path": "b.txt"}, "w2",
+                                                                          "trace-rel", item))
+        deadline = time.monotonic() + 10
+        while srv.traces["trace-rel"].in_flight < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        ws = srv.traces["trace-rel"].workspace
+        released = pool.submit(client.delete, "/traces/trace-rel")
+        time.sleep(0.2)
+        assert not released.done()  # release waits for the call in flight
+        _gate.set()
+        assert first.result().status_code == 200 and first.result().json()["output"] == "written"
+        assert released.result().json() == {"released": True}
+        r = queued.result()
+        assert r.status_code == 409 and r.json()["error"] == "TRACE_RELEASED" and "not run" in r.json()["output"]
+        assert ws.read_text("b.txt") is None  # the queued call never ran on the released workspace
+
+
+def test_items_may_only_name_repositories_the_server_allows(shop_tasks, tmp_path):
+    app = create_app(ENV, token=None)  # no task file, no allow-list: only the built-in repos
+    with BackgroundServer(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        first = call("list_dir", {"path": "."}, "c1", "trace-x", item_of(shop_tasks[0]))
+        r = client.post("/tools/list_dir", json=first)
+        assert r.status_code == 403 and "does not serve the repository" in r.json()["output"]
+        other = {**shop_tasks[0], "repo": "/etc"}
+        r = client.post("/tools/list_dir", json=call("list_dir", {"path": "."}, "c2", "trace-y", other))
+        assert r.status_code == 403
+        assert not app.state.server.traces
+
+
+def test_open_traces_per_client_are_capped(shop_tasks, shop_repo):
+    app = create_app(ENV, token=None, allow_repos=[str(shop_repo["path"])], max_traces_per_client=2)
+    item = item_of(shop_tasks[0])
+    with BackgroundServer(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        for t in ("t1", "t2"):
+            assert client.post("/tools/list_dir", json=call("list_dir", {"path": "."}, t, t, item)).status_code == 200
+        r = client.post("/tools/list_dir", json=call("list_dir", {"path": "."}, "t3", "t3", item))
+        assert r.status_code == 429 and "open traces" in r.json()["output"]
+        again = call("list_dir", {"path": "."}, "t1b", "t1", item)  # a trace already open is not a new one
+        assert client.post("/tools/list_dir", json=again).status_code == 200
+        client.delete("/traces/t1")
+        assert client.post("/tools/list_dir", json=call("list_dir", {"path": "."}, "t3", "t3", item)).status_code == 200
+
+
+def test_the_body_limit_holds_for_chunked_bodies(server, shop_tasks):
+    client, _ = server
+    body = json.dumps(call("grep", {"pattern": "x" * 10}, "c1", "trace-chunk", item_of(shop_tasks[0])))
+    pad = body[:-1] + ', "pad": "' + "a" * (1 << 20) + '"}'
+
+    def chunks():  # a generator body: httpx sends it chunked, without Content-Length
+        data = pad.encode()
+        for i in range(0, len(data), 65536):
+            yield data[i:i + 65536]
+
+    r = client.post("/tools/grep", content=chunks(), headers={**AUTH, "content-type": "application/json"})
+    assert r.status_code == 413 and "limit" in r.json()["output"]
+    small = client.post("/tools/grep", content=iter([body.encode()]),
+                        headers={**AUTH, "content-type": "application/json"})
+    assert small.status_code == 200, small.text
+
+
+def test_max_episode_steps_is_honoured_and_one_url_serves_every_tool(shop_tasks, shop_repo):
+    app = create_app(ENV, token=None, allow_repos=[str(shop_repo["path"])], max_episode_steps=2)
+    item = item_of(shop_tasks[0])
+    with BackgroundServer(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        r1 = client.post("/tools", json=call("list_dir", {"path": "shop"}, "a", "trace-steps", item))
+        r2 = client.post("/tools", json=call("read_file", {"path": "shop/cart.py"}, "b", "trace-steps", item))
+        assert r1.status_code == r2.status_code == 200
+        assert "cart.py" in r1.json()["output"] and "class Cart" in r2.json()["output"]
+        r3 = client.post("/tools", json=call("grep", {"pattern": "Cart"}, "c", "trace-steps", item))
+        assert r3.status_code == 200 and r3.json()["error"] == "BUDGET_EXHAUSTED"
+        assert "max_episode_steps = 2" in r3.json()["output"]
+        r4 = client.post("/tools", json=call("nope", {}, "d", "trace-other", item))
+        assert r4.status_code == 404 and "Available tools" in r4.json()["output"]

@@ -28,6 +28,11 @@ def serve(
     ttl: float = typer.Option(600.0, help="seconds a trace's workspace may sit idle before it is released"),
     sandbox: str = typer.Option("local", help="local or docker"),
     tasks: Optional[str] = typer.Option(None, help="task file: items may then carry only a task id"),
+    allow_repo: Optional[list[str]] = typer.Option(None, "--allow-repo", help="a repository (path or URL) items may "
+                                                   "name besides the built-in ones and the task file's; repeatable"),
+    max_traces_per_client: int = typer.Option(256, help="open traces one client address may hold (429 past it); "
+                                              "a hosted job calls from few addresses: set it above its rollouts"),
+    max_episode_steps: Optional[int] = typer.Option(None, help="tool calls per trace (default: the env's budget)"),
 ) -> None:
     """Serve an environment's tools (POST /tools/<name>) and grader (POST /grade) in the agent-RFT wire format."""
     from rftgym.integrations.serve import serve as run
@@ -38,7 +43,9 @@ def serve(
               "or pass --no-auth for a server only this machine can reach")
     err.print(f"serving {env_id} on http://{host}:{port} (tool declarations: GET /tools, schema: /openapi.json)")
     try:
-        run(env_id, host=host, port=port, token=token, ttl=ttl, sandbox=sandbox, tasks=tasks)
+        run(env_id, host=host, port=port, token=token, ttl=ttl, sandbox=sandbox, tasks=tasks,
+            allow_repos=list(allow_repo or []), max_traces_per_client=max_traces_per_client,
+            max_episode_steps=max_episode_steps)
     except KeyError as exc:
         _fail(str(exc.args[0]))
 

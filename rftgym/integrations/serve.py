@@ -16,12 +16,23 @@ Contract of the app ``create_app(env_id, ...)`` builds:
   server was given) on first use and kept for the later calls of that trace. Calls of one trace may
   arrive in parallel: parallel-safe (read-only) tools run concurrently, the others alone (a
   readers-writer lock per trace). A trace idle for ``ttl`` seconds is released by a background task;
-  ``DELETE /traces/<trace_id>`` releases it at once.
+  ``DELETE /traces/<trace_id>`` releases it: it waits for the trace's calls in flight, then detaches
+  the workspace, and a call still queued on that trace gets 409 (it never runs on a workspace that
+  may already serve another trace).
+- ``POST /tools`` takes a call to any tool and dispatches on its ``name``, so several declarations
+  may share one ``server_url``.
+- ``item.repo`` may only name a repository the server allows: the built-in repos, the repos of the
+  tasks it was given, and ``allow_repos``; any other gets 403 (a served model must not open any
+  repository on the server's disk).
+- A client (its address) may hold at most ``max_traces_per_client`` open traces; one more is 429.
+- A trace may make at most ``max_episode_steps`` tool calls (default: the env's ``max_tool_calls``);
+  later calls are not run and answer 200 with ``error: BUDGET_EXHAUSTED`` and the reason in ``output``.
 - Status codes: 200 for every call that ran, including tool errors the agent caused (a missing
   file): those are observations, as in ``ToolEnv``. 4xx when the request itself is wrong, with the
   message in ``output`` (and ``detail``) so that the model can see it: 400 bad arguments
   (``ToolExecutor.prepare`` validation) or a bad ``item``, 401 a missing or wrong bearer token, 413 a
-  body over 1 MB, 422 a body that is not a ``function_call``. 5xx only for faults of the server.
+  body over 1 MB (counted as read, so chunked bodies are held to it too), 422 a body that is not a
+  ``function_call``. 5xx only for faults of the server.
 - ``POST /grade`` ``{"sample", "item", "trace_id"}`` -> ``{"score", "components", "error"}``: the
   env's grader on the sample (the submission is ``sample.output_json``, else the arguments of the last
   submit call in ``sample.output_tools``), against the trace's workspace when it has one.
@@ -40,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rftgym.sandbox import Sandbox, SandboxError, Workspace, make_sandbox
+from rftgym.sandbox.repos import builtin_repo_names
 from rftgym.tools import Tool, resolve_tools
 from rftgym.tools.executor import ToolExecutor
 from rftgym.types import Task, TaskError, ToolCall
@@ -134,13 +146,33 @@ class Trace:
     last_used: float = field(default_factory=time.monotonic)
     in_flight: int = 0
     calls: int = 0
+    admitted: int = 0  # calls let in (counted before they run, so parallel calls cannot pass the cap)
+    client: str = ""
+    closed: bool = False  # released: a call still queued on it must not run
+
+
+def repo_key(repo: str) -> str:
+    """A repository reference in a comparable form: a URL or built-in name as written (no trailing
+    slash or ``.git``), a local path made absolute with links resolved."""
+    repo = repo.strip()
+    if "://" in repo or repo.startswith("git@"):
+        return repo.rstrip("/").removesuffix(".git")
+    if "/" not in repo and not repo.startswith("."):
+        return repo  # a built-in repo name
+    return os.path.realpath(os.path.expanduser(repo))
+
+
+class TraceReleased(Exception):
+    """The trace was released while a call waited for it."""
 
 
 class ToolServer:
     """The state behind the app: tools, the sandbox, and the live traces."""
 
     def __init__(self, env_id: str, *, tools: list[str | Tool] | None = None, tasks: Any = None,
-                 sandbox: str | Sandbox = "local", ttl: float = 600.0, reap_every: float | None = None) -> None:
+                 sandbox: str | Sandbox = "local", ttl: float = 600.0, reap_every: float | None = None,
+                 allow_repos: list[str] | None = None, max_traces_per_client: int = 256,
+                 max_episode_steps: int | None = None) -> None:
         import rftgym.envs as registry
         from rftgym.tasks import load_tasks
 
@@ -158,6 +190,10 @@ class ToolServer:
         self.reap_every = reap_every if reap_every is not None else max(0.05, min(30.0, self.ttl / 4))
         self.traces: dict[str, Trace] = {}
         self.reaped = 0
+        self.allowed_repos = {repo_key(r) for r in [*builtin_repo_names(), *(allow_repos or []),
+                                                    *(t.repo for t in self.tasks.values())]}
+        self.max_traces_per_client = int(max_traces_per_client)
+        self.max_episode_steps = int(max_episode_steps or self.spec.max_tool_calls)
 
     # -- traces ----------------------------------------------------------------------------------
     def task_from_item(self, item: dict[str, Any], trace_id: str) -> Task:
@@ -165,34 +201,61 @@ class ToolServer:
             return self.tasks[item["id"]]
         row = {"id": trace_id, "prompt": "(served)", **item}
         try:
-            return Task.from_dict(row, where="item")
+            task = Task.from_dict(row, where="item")
         except TaskError as exc:
             raise RequestError(400, f"{exc}. The item must carry the task row (repo and commit) of the rollout; "
                                     "it is the dataset row the job sends with every call") from None
+        if repo_key(task.repo) not in self.allowed_repos:
+            raise RequestError(403, f"this server does not serve the repository {task.repo!r}; it serves the "
+                                    "built-in repos, the repos of its task file and those it was started with "
+                                    "--allow-repo")
+        return task
 
-    async def trace(self, trace_id: str, item: dict[str, Any], *, open_workspace: bool = True) -> Trace:
+    async def trace(self, trace_id: str, item: dict[str, Any], *, open_workspace: bool = True,
+                    client: str = "") -> Trace:
+        """The live trace ``trace_id`` (created from ``item`` on first use, its workspace opened unless
+        ``open_workspace`` is false). 429 when ``client`` already holds its cap of open traces."""
         tr = self.traces.get(trace_id)
         if tr is None:
-            tr = self.traces.setdefault(trace_id, Trace(self.task_from_item(item, trace_id)))
+            task = self.task_from_item(item, trace_id)
+            tr = self.traces.get(trace_id)  # task_from_item does not await, but stay safe
+            if tr is None:
+                held = sum(1 for t in self.traces.values() if t.client == client)
+                if held >= self.max_traces_per_client:
+                    raise RequestError(429, f"this client already has {held} open traces, the server's limit; "
+                                            "release finished ones (DELETE /traces/<trace_id>) or wait for them "
+                                            "to expire")
+                tr = self.traces[trace_id] = Trace(task, client=client)
         tr.last_used = time.monotonic()
         if open_workspace and tr.workspace is None:
             async with tr.opening:  # the parallel first calls of a trace open one workspace, not several
-                if tr.workspace is None:
+                if tr.workspace is None and not tr.closed:
                     try:
                         tr.workspace = await asyncio.to_thread(self.sandbox.open, tr.task.repo, tr.task.commit,
                                                                image=tr.task.image)
                     except SandboxError as exc:
-                        self.traces.pop(trace_id, None)
+                        if self.traces.get(trace_id) is tr:
+                            self.traces.pop(trace_id, None)
                         raise RequestError(400, f"cannot open the item's repository: {exc}") from None
+        if tr.closed:
+            raise TraceReleased()
         return tr
 
     async def release(self, trace_id: str) -> bool:
+        """Release a trace: later calls of it wait for nothing, calls in flight finish first, calls
+        still queued are refused, then the workspace goes back to the sandbox. False if not live."""
         tr = self.traces.pop(trace_id, None)
         if tr is None:
             return False
-        if tr.workspace is not None:
-            async with tr.lock.hold(write=True):  # calls still running finish first
-                await asyncio.to_thread(self.sandbox.release, tr.workspace)
+        tr.closed = True
+        async with tr.opening:  # a workspace being opened is opened (and then released here)
+            pass
+        async with tr.lock.hold(write=True):  # calls still running finish first
+            ws, tr.workspace = tr.workspace, None
+            if ws is not None:
+                # a call that timed out may still run in a thread: the workspace is not reused before it stops
+                await asyncio.to_thread(self.executor.settle, ws, 600.0)
+                await asyncio.to_thread(self.sandbox.release, ws)
         return True
 
     async def reap(self) -> int:
@@ -211,7 +274,15 @@ class ToolServer:
                 await self.reap()
 
     # -- calls -----------------------------------------------------------------------------------
-    async def call(self, tool: Tool, req: FunctionCall) -> tuple[int, FunctionCallOutput]:
+    async def call(self, tool: Tool | None, req: FunctionCall, client: str = "") -> tuple[int, FunctionCallOutput]:
+        """Run one call on its trace; ``tool=None`` dispatches on ``req.name``. Returns the status and
+        the output item; raises ``RequestError`` for a wrong request."""
+        if tool is None:
+            tool = self.tools.get(req.name)
+            if tool is None:
+                known = ", ".join(sorted(self.tools))
+                return 404, self._output(req, f"error: no tool named {req.name!r}. Available tools: {known}",
+                                         "TOOL_NOT_FOUND")
         if req.name != tool.name:
             raise RequestError(400, f"this endpoint serves {tool.name!r} but the call names {req.name!r}; "
                                     f"POST it to /tools/{req.name}")
@@ -221,10 +292,20 @@ class ToolServer:
         prepared = self.executor.prepare(call)
         if not isinstance(prepared, tuple):  # validation failed before anything ran
             return CLIENT_ERRORS.get(prepared.error or "", 400), self._output(req, prepared.content, prepared.error)
-        tr = await self.trace(req.trace_id, req.item)
+        try:
+            tr = await self.trace(req.trace_id, req.item, client=client)
+        except TraceReleased:
+            return self._released(req)
+        if tr.admitted >= self.max_episode_steps:
+            return 200, self._output(req, f"error: this rollout has made {tr.admitted} tool calls, the limit "
+                                          f"(max_episode_steps = {self.max_episode_steps}); this call was not run. "
+                                          "Submit your answer now", "BUDGET_EXHAUSTED")
+        tr.admitted += 1
         tr.in_flight += 1
         try:
             async with tr.lock.hold(write=not tool.parallel_safe):
+                if tr.closed or tr.workspace is None:  # released while this call waited
+                    return self._released(req)
                 [result] = await asyncio.to_thread(self.executor.run, [call], tr.workspace)
             tr.calls += 1
         finally:
@@ -234,6 +315,10 @@ class ToolServer:
         if len(output.encode()) > MAX_PAYLOAD:  # tools cap their output far below this; a custom one may not
             output = output.encode()[:MAX_PAYLOAD - 200].decode(errors="ignore") + "\n[output cut at the 1 MB limit]"
         return 200, self._output(req, output, result.error)
+
+    def _released(self, req: FunctionCall) -> tuple[int, FunctionCallOutput]:
+        return 409, self._output(req, f"error: the trace {req.trace_id!r} was released before this call ran; "
+                                      "it was not run. Start a new trace for a new rollout", "TRACE_RELEASED")
 
     @staticmethod
     def _output(req: FunctionCall, output: str, error: str | None) -> FunctionCallOutput:
@@ -257,6 +342,8 @@ class ToolServer:
         if trace is not None and trace.workspace is not None:
             trace.last_used = time.monotonic()
             async with trace.lock.hold(write=True):
+                if trace.closed or trace.workspace is None:
+                    raise RequestError(409, f"the trace {req.trace_id!r} was released while the grade waited")
                 grade = await asyncio.to_thread(safe_grade, self.grader, task, traj, trace.workspace)
         else:
             grade = await asyncio.to_thread(safe_grade, self.grader, task, traj, None)
@@ -296,10 +383,66 @@ def tool_declaration(tool: Tool, base_url: str, token: str | None = None) -> dic
             "description": tool.description, "parameters": tool.schema()["function"]["parameters"]}
 
 
+class BodyLimit:
+    """ASGI middleware: a request body over ``limit`` bytes gets 413, counted as the bytes arrive
+    (``Content-Length`` may be absent or wrong: chunked transfer encoding). Bodies under the limit are
+    buffered and handed to the app unchanged."""
+
+    def __init__(self, app, limit: int = MAX_PAYLOAD) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            return await self._refuse(send, f"the request body is {int(declared)} bytes; the limit is {self.limit}")
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            more = message.get("more_body", False)
+            if size > self.limit:
+                while more and size < 16 * self.limit:  # drain a little so the client reads the answer
+                    message = await receive()
+                    size += len(message.get("body", b""))
+                    more = message.get("more_body", False) and message["type"] != "http.disconnect"
+                return await self._refuse(send, f"the request body is over the {self.limit} byte limit")
+            chunks.append(body)
+        buffered, delivered = b"".join(chunks), False
+
+        async def replay():
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": buffered, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(send, message: str) -> None:
+        data = json.dumps({"detail": message, "output": f"error: {message}"}).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": data})
+
+
 def create_app(env_id: str, *, token: str | None = None, tools: list[str | Tool] | None = None, tasks: Any = None,
-               sandbox: str | Sandbox = "local", ttl: float = 600.0, reap_every: float | None = None) -> FastAPI:
-    """The FastAPI app serving ``env_id``'s tools and grader. ``token=None`` means no auth (tests, loopback)."""
-    server = ToolServer(env_id, tools=tools, tasks=tasks, sandbox=sandbox, ttl=ttl, reap_every=reap_every)
+               sandbox: str | Sandbox = "local", ttl: float = 600.0, reap_every: float | None = None,
+               allow_repos: list[str] | None = None, max_traces_per_client: int = 256,
+               max_episode_steps: int | None = None) -> FastAPI:
+    """The FastAPI app serving ``env_id``'s tools and grader. ``token=None`` means no auth (tests, loopback).
+    ``allow_repos``: repositories (paths or URLs) items may name besides the built-in ones and those of
+    ``tasks``; ``max_traces_per_client``: open traces one client address may hold (429 past it);
+    ``max_episode_steps``: tool calls per trace (default: the env's ``max_tool_calls``)."""
+    server = ToolServer(env_id, tools=tools, tasks=tasks, sandbox=sandbox, ttl=ttl, reap_every=reap_every,
+                        allow_repos=allow_repos, max_traces_per_client=max_traces_per_client,
+                        max_episode_steps=max_episode_steps)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -324,22 +467,21 @@ def create_app(env_id: str, *, token: str | None = None, tools: list[str | Tool]
             raise HTTPException(401, "missing or wrong bearer token; send the header Authorization: Bearer <token>",
                                 headers={"WWW-Authenticate": "Bearer"})
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        size = request.headers.get("content-length")
-        if size is not None and size.isdigit() and int(size) > MAX_PAYLOAD:
-            return JSONResponse({"detail": f"the request body is {size} bytes; the limit is {MAX_PAYLOAD}"}, 413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=MAX_PAYLOAD)
 
     @app.exception_handler(RequestError)
     async def request_error(request: Request, exc: RequestError):
         return JSONResponse({"detail": exc.message, "output": f"error: {exc.message}"}, exc.status)
 
-    def endpoint(tool: Tool):
-        async def run_tool(req: FunctionCall, _: None = Depends(authorize)):
-            status, out = await server.call(tool, req)
+    def endpoint(tool: Tool | None):
+        async def run_tool(req: FunctionCall, request: Request, _: None = Depends(authorize)):
+            status, out = await server.call(tool, req, client=request.client.host if request.client else "")
             return JSONResponse(out.model_dump(), status) if status != 200 else out
         return run_tool
+
+    app.post("/tools", response_model=FunctionCallOutput, summary="any tool, chosen by the call's name",
+             name="tool_dispatch", description="One server_url for several tools: the call's name picks the "
+             "tool.")(endpoint(None))
 
     for t in server.tools.values():
         app.post(f"/tools/{t.name}", response_model=FunctionCallOutput, summary=t.name, name=f"tool_{t.name}",

@@ -12,10 +12,18 @@ with ``trace_id`` one id per episode (so the server keeps one state per rollout)
 episode's task row, both read from the workspace's ``episode`` context that ``ToolEnv.reset`` sets.
 The reply's ``output`` is the observation. Edges:
 
-- arguments or an output over 1 MB are refused with an error the agent sees (agent RFT's limit);
-- a 5xx reply, a timeout or a dropped connection is retried ``retries`` times with backoff, then
-  reported as ``EXECUTION_ERROR``; a 4xx reply is the agent's fault and comes back at once with the
-  server's message (``INVALID_ARGS`` for 400/422);
+This follows the hosted agent-RFT tool contract:
+
+- arguments over 1 MB are refused before sending; a reply over 1 MB (counted as it is read) reaches
+  the agent as a 413 error message (``EXECUTION_ERROR``), not as a truncated answer;
+- a 4xx reply comes back at once as an observation: its ``output`` when the body has one, else the
+  body itself (``INVALID_ARGS`` for 400/413/422, ``EXECUTION_ERROR`` for the others);
+- a 5xx reply, a timeout or a dropped connection is retried up to ``retries`` (default 3) times with
+  backoff; after that the machinery, not the agent, has failed: ``InfraError`` is raised, the
+  executor records ``INFRA_ERROR`` and re-raises it after the turn, and the rollout is discarded
+  (marked ``infra_error``) instead of graded 0;
+- several declarations may share one ``server_url``: the body's ``name`` says which tool is meant
+  (``rftgym serve`` answers such calls on ``POST /tools``);
 - a 200 reply with an ``error`` code (as ``rftgym serve`` sends for a missing file) keeps that code;
 - ``parallel_safe`` (default true: most remote tools are lookups) lets the calls of a turn run
   concurrently; set it false for a tool with side effects. One HTTP client per tool is shared by all
@@ -30,6 +38,7 @@ import uuid
 from typing import Any
 
 from rftgym.tools import Tool, ToolError
+from rftgym.types import InfraError
 
 MAX_PAYLOAD = 1 << 20
 _FIELDS = {"name", "server_url", "headers", "description", "parameters", "type", "function", "parallel_safe",
@@ -40,7 +49,7 @@ class RemoteTool:
     """Calls one endpoint; ``from_config`` wraps it in a ``Tool``."""
 
     def __init__(self, name: str, server_url: str, headers: dict[str, str] | None = None, *, timeout: float = 30.0,
-                 retries: int = 2, backoff: float = 0.2) -> None:
+                 retries: int = 3, backoff: float = 0.2) -> None:
         try:
             import httpx
         except ImportError as exc:
@@ -74,7 +83,7 @@ class RemoteTool:
         if not isinstance(params, dict) or params.get("type") != "object":
             raise ValueError(f"remote tool {name!r}: \"parameters\" must be a JSON schema of type object")
         timeout = timeout if timeout is not None else float(config.get("timeout", 30.0))
-        retries = retries if retries is not None else int(config.get("retries", 2))
+        retries = retries if retries is not None else int(config.get("retries", 3))
         safe = parallel_safe if parallel_safe is not None else bool(config.get("parallel_safe", True))
         remote = cls(name, url, headers, timeout=timeout, retries=retries)
         description = config.get("description") or fn.get("description") or f"remote tool at {url}"
@@ -97,11 +106,27 @@ class RemoteTool:
         if not isinstance(output, str):
             output = json.dumps(output, ensure_ascii=False) if output is not None else ""
         if len(output.encode()) > MAX_PAYLOAD:
-            raise ToolError("EXECUTION_ERROR", f"{self.name} answered {len(output.encode())} bytes, over the 1 MB "
-                                               "limit; ask for less (a narrower path or pattern)")
+            raise self._too_large(len(output.encode()))
         if reply.get("error"):
             raise ToolError(str(reply["error"]), output.removeprefix("error: "))
         return output
+
+    def _too_large(self, size: int | None) -> ToolError:
+        """The 413 the agent sees for a reply over the limit."""
+        got = f"{size} bytes" if size is not None else "more"
+        return ToolError("EXECUTION_ERROR", f"413 Payload Too Large: {self.name} answered {got}, over the 1 MB "
+                                             "limit on a tool response; ask for less (a narrower path or pattern)")
+
+    def _read(self, body: dict[str, Any]) -> tuple[int, bytes | None]:
+        """POST ``body``; the status and the reply's bytes, None when the reply is over the limit (read
+        no further than that, whatever ``Content-Length`` says)."""
+        with self._client.stream("POST", self.server_url, json=body) as r:
+            data = bytearray()
+            for chunk in r.iter_bytes():
+                data += chunk
+                if len(data) > MAX_PAYLOAD + 4096:  # the JSON envelope around a 1 MB output
+                    return r.status_code, None
+            return r.status_code, bytes(data)
 
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         import httpx
@@ -111,29 +136,37 @@ class RemoteTool:
             if attempt:
                 time.sleep(self.backoff * 2 ** (attempt - 1))
             try:
-                r = self._client.post(self.server_url, json=body)
+                status, content = self._read(body)
             except httpx.HTTPError as exc:  # timeouts and dropped connections: worth another try
                 problem = f"{type(exc).__name__}: {exc}"
                 continue
-            if r.status_code >= 500:
-                problem = f"HTTP {r.status_code}: {r.text[:300]}"
+            if status >= 500:
+                problem = f"HTTP {status}: {(content or b'').decode(errors='replace')[:300]}"
                 continue
-            if len(r.content) > MAX_PAYLOAD + 4096:
-                raise ToolError("EXECUTION_ERROR", f"{self.name} answered {len(r.content)} bytes, over the 1 MB limit")
+            if content is None:
+                raise self._too_large(None)
             try:
-                data = r.json()
+                data = json.loads(content)
             except ValueError:
                 data = None
-            if r.status_code >= 400:
-                message = (data or {}).get("output") or (data or {}).get("detail") or r.text[:500]
-                message = message if isinstance(message, str) else json.dumps(message)
-                code = "INVALID_ARGS" if r.status_code in (400, 413, 422) else "EXECUTION_ERROR"
-                raise ToolError(code, f"{message.removeprefix('error: ')} (HTTP {r.status_code})")
+            if status >= 400:
+                raise self._client_error(status, data, content)
             if not isinstance(data, dict):
                 raise ToolError("EXECUTION_ERROR", f"{self.name} answered something that is not a JSON object")
             return data
-        raise ToolError("EXECUTION_ERROR", f"{self.name} failed after {self.retries + 1} attempts ({problem}); "
-                                           "try again later or another way")
+        raise InfraError(f"{self.name} at {self.server_url} failed {self.retries + 1} times ({problem}); the "
+                         "rollout is discarded, not graded")
+
+    @staticmethod
+    def _client_error(status: int, data: Any, content: bytes) -> ToolError:
+        """A 4xx reply as the observation the agent sees: its ``output``, else the body as sent."""
+        output = data.get("output") if isinstance(data, dict) else None
+        if isinstance(output, str) and output:
+            message = output.removeprefix("error: ")
+        else:
+            message = content.decode(errors="replace").strip()[:2000] or "(empty body)"
+        code = "INVALID_ARGS" if status in (400, 413, 422) else "EXECUTION_ERROR"
+        return ToolError(code, f"HTTP {status}: {message}")
 
     def close(self) -> None:
         self._client.close()

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from rftgym.testrun import run_pytest, summarize
 from rftgym.tools import ToolError, tool
+from rftgym.tools.executor import call_deadline
 
 _MAX_TIMEOUT = 300
 _OUTPUT_LINES = 200
 
 
 def _clip_timeout(timeout: int | float) -> float:
+    """The command's timeout: the agent's, at most 300 s, and ending before the executor's deadline for
+    this call (so the process group is killed and reported, instead of left running after a TIMEOUT)."""
     t = float(timeout)
     if t <= 0:
         raise ToolError("INVALID_ARGS", f"timeout must be a positive number of seconds, got {timeout}")
+    left = call_deadline()
+    if left is not None:
+        t = min(t, max(0.05, left - min(2.0, 0.25 * left)))  # time to kill, reap and report
     return min(t, _MAX_TIMEOUT)
 
 
