@@ -151,6 +151,7 @@ class TestRun:
     timed_out: bool = False
     trusted: bool = False
     problem: str | None = None
+    infra: bool = False  # the run could not be made (the workspace's shell or python failed), not the code
     output: str = ""
     duration_s: float = 0.0
 
@@ -177,7 +178,7 @@ def run_pytest(ws: Any, selection: Sequence[str] = (), *, timeout: float = 300.0
     module = f"rftgym_pt_{secrets.token_hex(6)}"
     setup = ws.exec(["sh", "-c", _SETUP, module], timeout=30, stdin=_PLUGIN)
     if not setup.ok or not setup.stdout.strip():
-        return TestRun(problem=f"could not prepare the test run: {setup.combined()[-500:]}",
+        return TestRun(problem=f"could not prepare the test run: {setup.combined()[-500:]}", infra=True,
                        duration_s=time.perf_counter() - start)
     tmp = setup.stdout.strip()
     nonce = secrets.token_hex(16)
@@ -197,6 +198,8 @@ def run_pytest(ws: Any, selection: Sequence[str] = (), *, timeout: float = 300.0
         data = None
     if res.timed_out:
         run.problem = f"the test run timed out after {timeout:.0f}s"
+    elif res.exit_code in (126, 127) and not data:
+        run.problem, run.infra = f"the interpreter {python!r} could not start (exit code {res.exit_code})", True
     elif not isinstance(data, dict) or data.get("nonce") != nonce:
         run.problem = ("pytest wrote no results: it exited before finishing (exit code "
                        f"{res.exit_code}), or pytest itself could not start")

@@ -234,6 +234,7 @@ class Multi(SampleGrader):
         env: dict[str, float] = {}
         components: dict[str, float] = {}
         errors = []
+        infra = False
         for key, child in self.children.items():
             grade = child.run(sample, item, ctx)
             env[key] = grade.score
@@ -244,6 +245,9 @@ class Multi(SampleGrader):
                     components[f"{key}.{comp}"] = value
             if grade.error:
                 errors.append(f"{key}: {grade.error}")
+            infra = infra or grade.infra
+        if infra:  # one part is not a score, so neither is the whole
+            return Grade(0.0, components, "; ".join(errors) or "a sub-grader failed (infra)", infra=True)
         try:
             value = evaluate(self.formula, env)
         except FormulaError as exc:
