@@ -12,7 +12,13 @@ Contract: ``Grader.grade(task, trajectory, workspace) -> Grade``.
   of the machinery is not: a grader that raises (``InfraError`` from a dead sandbox, a test runner
   that could not start, or any other exception: a grader bug) becomes ``Grade(0, error=..., infra=True)``
   through ``safe_grade``, and the episode is marked ``infra_error`` and kept out of rewards.
-- Graders are deterministic given their inputs, so replaying a run reproduces every reward.
+- ``replays_exactly``: whether the grade is a function of the episode alone, so that replaying a run
+  reproduces it bit for bit (``rftgym.rollout.replay`` checks it then). True for file-set F1, tests
+  passing (given a deterministic test suite), answer match, the budget graders, string checks, text
+  similarity and python graders (given deterministic source). False for what depends on a clock or
+  another service: Optimize's speedup (timed on this machine; replay checks only its
+  ``exact_components``, ``equivalent`` and ``checks_passed``), model judges (``score_model``) and
+  remote ``endpoint`` graders; a ``multi`` grader replays exactly when all its parts do.
 - ``config()`` returns a JSON-able description; its hash goes into the run manifest.
 """
 
@@ -29,6 +35,8 @@ from rftgym.types import Grade, Task, Trajectory
 
 class Grader(abc.ABC):
     name: str = "grader"
+    replays_exactly: bool = True  # see the module docstring
+    exact_components: tuple[str, ...] = ()  # when not: the components replay still checks
 
     @abc.abstractmethod
     def grade(self, task: Task, trajectory: Trajectory, workspace: Any) -> Grade:

@@ -221,6 +221,7 @@ class Multi(SampleGrader):
                 raise GraderConfigError(f"{where}.graders: {key!r} cannot be a formula variable; use a name of "
                                         "letters, digits and _ that is not a function name")
             self.children[key] = parse_grader(sub, f"{where}.graders.{key}", options)
+        self.replays_exactly = all(c.replays_exactly for c in self.children.values())
         try:
             self.formula = parse_formula(config["calculate_output"])
         except FormulaError as exc:

@@ -162,6 +162,8 @@ class SampleGrader(abc.ABC):
         self.name: str = config["name"]
         self.pass_threshold: float | None = number(config, "pass_threshold", where, required=False)
 
+    replays_exactly: bool = True  # False for graders that ask a model or a remote service
+
     @abc.abstractmethod
     def score(self, sample: dict[str, Any], item: dict[str, Any], ctx: GradeContext) -> Grade:
         """The raw grade; may raise, ``run`` turns errors into a 0."""
@@ -227,6 +229,7 @@ class OpenAIGrader(Grader):
         self._config = config
         self.name = self.root.name
         self.pass_threshold = self.root.pass_threshold
+        self.replays_exactly = self.root.replays_exactly
 
     def config(self) -> dict[str, Any]:
         return json.loads(json.dumps(self._config))

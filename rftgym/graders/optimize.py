@@ -192,6 +192,8 @@ class EquivalenceSpeedup(Grader):
     """Hidden equivalence checks times measured speedup; see the module docstring."""
 
     name = "equivalence_speedup"
+    replays_exactly = False  # the speedup is timed on the machine that grades
+    exact_components = ("equivalent", "checks_passed")  # the hidden checks are seeded by the episode
 
     def __init__(self, check_equivalence: bool = True, memory_mb: int = 1024, slowdown_limit: float = 20.0,
                  noise_floor: float = 1.25) -> None:
