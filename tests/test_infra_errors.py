@@ -167,3 +167,19 @@ def test_trl_reward_is_none_for_infra_episodes(shop_tasks):
         assert ok.get_reward() == 0.0  # a wrong answer is a reward of 0, not None
     finally:
         ok.env.close()
+
+
+def test_resume_reruns_infra_episodes(shop_tasks, tmp_path):
+    """An episode the machinery failed is not finished: a resume runs it again and its new record wins."""
+    out = tmp_path / "run"
+    dead = SandboxDiesFor({episode_seed(0, "shop-2", 0)})
+    first = rollout(ENV, "scripted:parallel", shop_tasks[:2], split="all", samples=1, workers=1, out=out,
+                    env_kwargs={"grader": dead}, max_retries=0)
+    assert first.summary["infra_errors"] == 1
+    again = rollout(ENV, "scripted:parallel", shop_tasks[:2], split="all", samples=1, workers=1, out=out,
+                    env_kwargs={"grader": SandboxDiesFor(set())}, resume=True)
+    assert again.summary["infra_errors"] == 0 and again.summary["episodes_scored"] == 2
+    from rftgym.rollout.store import load_run
+
+    _, trajs, _ = load_run(out)
+    assert [(t.task_id, t.infra_error) for t in trajs] == [("shop-1", None), ("shop-2", None)]

@@ -128,7 +128,8 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     a grader that crashed, a tool server that failed) is run again from its pristine snapshot with the
     same seed up to ``max_retries`` times; if it still fails it is recorded with ``infra_error`` and
     kept out of the reward means (``summary.json``: ``infra_errors``, ``episodes_scored``). With ``out``, the run folder gets ``manifest.json``, ``tasks.jsonl`` (what replay
-    needs), ``trajectories.jsonl`` and ``summary.json``; ``resume`` runs only the missing episodes."""
+    needs), ``trajectories.jsonl`` and ``summary.json``; ``resume`` runs only the missing episodes and
+    those recorded with ``infra_error``."""
     if samples < 1 or workers < 1:
         raise ValueError("samples and workers must be at least 1")
     if concurrency is not None and concurrency < 1:
@@ -141,7 +142,8 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     task_list = load_tasks(tasks, kind=spec.task_kind, split=split, repos=env_kwargs.pop("repos", None))
     policy_spec = policy if isinstance(policy, str) else policy.spec
     store = RunStore(out, resume=resume) if out else None
-    done: list[Trajectory] = store.load() if store else []
+    # A resume re-runs the episodes the machinery failed (infra_error) along with the missing ones.
+    done: list[Trajectory] = [t for t in store.load() if t.infra_error is None] if store else []
     finished = {(t.task_id, t.sample) for t in done}
     jobs = [(t.id, k) for t in task_list for k in range(samples) if (t.id, k) not in finished]
     if store:
