@@ -25,7 +25,7 @@ rollout as the reward. ``environment_factory(env_id, ...)`` builds such a class 
 
 ``dataset(env_id, tasks, split)`` gives the ``datasets.Dataset`` of prompts (``[system, user]``) and
 task ids. Every finished rollout is appended to ``Factory.episodes`` (task id, reward, calls,
-turns), so a caller can check what the trainer optimised.
+turns, and ``infra_error`` when the reward is ``None``), so a caller can check what the trainer optimised.
 
 What differs from rftgym's own loop: TRL, not the env, decides when a rollout ends
 (``max_tool_calling_iterations``, ``max_completion_length``), and TRL runs the messages of different
@@ -159,10 +159,12 @@ class RftgymTRLEnv:
                 traj.infra_error = f"grading failed in the machinery: {grade.error}"
             self._reward, self._graded = float(grade.score), True
         reward = None if traj.infra_error is not None else self._reward
+        record = {"task_id": env.task.id, "reward": reward, "tool_calls": self._calls, "turns": self._turns,
+                  "submitted": traj.submission is not None}
+        if traj.infra_error is not None:  # the reward is None: say why
+            record["infra_error"] = traj.infra_error
         with self._lock:
-            self.episodes.append({"task_id": env.task.id, "reward": reward, "tool_calls": self._calls,
-                                  "turns": self._turns, "submitted": traj.submission is not None,
-                                  "infra_error": traj.infra_error})
+            self.episodes.append(record)
         return reward
 
 
