@@ -317,6 +317,10 @@ def summarize(run: TestRun, *, max_failures: int = 8, excerpt_lines: int = 25) -
         return f"error: {run.problem}\n{tail}\n{listed}".rstrip()
     counts = ", ".join(f"{v} {k}" for k, v in run.counts().items()) or "no tests ran"
     lines = [f"{counts} (exit code {run.exit_code})"]  # no timings: observations must replay exactly
+    missing = [k for k, v in run.outcomes.items() if v == "missing"]
+    if missing:  # selected ids that name no test: say so, as pytest's own "not found" would
+        lines.append(f"error: {len(missing)} selected test id(s) not found: {', '.join(missing[:10])}"
+                     + (" ..." if len(missing) > 10 else ""))
     for err in run.collect_errors[:max_failures]:
         text = "\n".join(err.get("text", "").strip().splitlines()[-excerpt_lines:])
         lines.append(f"\nERROR collecting {err.get('nodeid') or '.'}\n{text}")
