@@ -13,6 +13,10 @@ An episode is one task: a prompt about a repository at a commit, solved by calli
   ``terminated`` when the agent submitted (or answered, for envs where text is the answer);
   ``truncated`` when a budget ran out (turns, tool calls, seconds). The reward is 0 until the end,
   then the grade's score; ``info["grade"]`` holds the score and its components.
+- ``info["infra_error"]`` (in the final info, and in any step's info once set) says the machinery
+  failed, not the agent: the grader crashed or its sandbox died (``Grade.infra``), or a tool answered
+  ``INFRA_ERROR`` (its server or sandbox failed). Such an episode's reward is not a reward: runners
+  keep it out of means and group advantages and retry it (``Trajectory.infra_error``).
 - Any action, however malformed (``None``, bad JSON, unknown tools, missing ids), yields an
   observation that names the error and counts in ``info["tool_errors"]``; it never raises.
 - ``step`` after the episode ended returns the final observation again with reward 0 and
@@ -174,6 +178,8 @@ class ToolEnv(gym.Env):
             if r.error:
                 record.errors += 1
                 record.error_codes.append(r.error)
+            if r.error == "INFRA_ERROR" and self.trajectory.infra_error is None:
+                self.trajectory.infra_error = f"tool {r.name} failed in the machinery: {r.content[:500]}"
         if not assistant.get("tool_calls"):
             text = assistant.get("content") or ""
             if self.env_spec.text_is_answer and isinstance(action, (str, dict)) and text.strip():
@@ -198,6 +204,8 @@ class ToolEnv(gym.Env):
         reward = 0.0
         if terminated or truncated:
             reward = self._finish(terminated, truncated, reason, info)
+        if self.trajectory.infra_error is not None:
+            info["infra_error"] = self.trajectory.infra_error
         return list(self._messages), reward, terminated, truncated, info
 
     def _finish(self, terminated: bool, truncated: bool, reason: str | None, info: dict[str, Any]) -> float:
@@ -206,6 +214,8 @@ class ToolEnv(gym.Env):
         traj.wall_s = time.monotonic() - self._started
         grade = safe_grade(self.grader, self.task, traj, self.workspace)
         traj.grade, traj.reward = grade, float(grade.score)
+        if grade.infra and traj.infra_error is None:
+            traj.infra_error = f"grading failed in the machinery: {grade.error}"
         self._done = True
         info.update({"grade": grade.to_dict(), "submission": json.loads(json.dumps(traj.submission)),
                      "truncation_reason": reason, "episode_tool_calls": traj.tool_calls,

@@ -42,8 +42,53 @@ _tests, _collect, _cover, _real = {}, [], {}, {}
 _root = os.path.realpath(_cfg.get("root") or os.getcwd())
 
 
+_alias = {}  # collected node id -> the spellings the caller selected it by, when they differ
+
+
 def _entry(nodeid):
-    return _tests.setdefault(nodeid, {"outcome": None, "duration": 0.0})
+    return _tests.setdefault(_alias.get(nodeid, [nodeid])[0], {"outcome": None, "duration": 0.0})
+
+
+def _spellings(nodeid):
+    """The node id, and the same id with pytest's escaping of its parameters undone
+    (``test_u[\\xfcn\\xef]`` -> the non-ASCII text, ``test_p[a\\\\b]`` -> ``test_p[a\\b]``)."""
+    yield nodeid
+    head, sep, param = nodeid.partition("[")
+    if sep and "\\" in param:
+        try:
+            yield head + "[" + param.encode("ascii").decode("unicode_escape")
+        except (UnicodeError, ValueError):
+            pass
+
+
+def _under(nodeid, sel):
+    return (nodeid == sel or nodeid.startswith(sel + "::") or nodeid.startswith(sel + "[")
+            or ("::" not in sel and nodeid.startswith(sel.rstrip("/") + "/")))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    # Selection by exact string comparison here, not by pytest's parsing of command-line ids: an id
+    # with brackets, spaces, backslashes or non-ASCII text reaches us intact, and an id that names no
+    # test is "missing" instead of ending the whole run with a usage error (exit code 4).
+    select = _cfg.get("select")
+    if select is None:
+        return
+    exact = set(select)
+    keep, drop = [], []
+    for item in items:
+        hits = [s for s in _spellings(item.nodeid) if s in exact]
+        if hits:
+            if hits != [item.nodeid]:
+                _alias[item.nodeid] = hits
+            keep.append(item)
+        elif any(_under(s, sel) for s in _spellings(item.nodeid) for sel in select):
+            keep.append(item)
+        else:
+            drop.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def _set(e, outcome):
@@ -127,6 +172,10 @@ def pytest_sessionfinish(session, exitstatus):
     out = _cfg.get("out")
     if not out:
         return
+    for names in _alias.values():  # one test selected under two spellings: both get its result
+        for other in names[1:]:
+            if names[0] in _tests:
+                _tests[other] = _tests[names[0]]
     data = {"nonce": _cfg.get("nonce"), "exitstatus": int(exitstatus), "tests": _tests,
             "collect_errors": _collect, "cover": _cover}
     with open(out + ".tmp", "w") as fh:
@@ -151,6 +200,7 @@ class TestRun:
     timed_out: bool = False
     trusted: bool = False
     problem: str | None = None
+    infra: bool = False  # the run could not be made (the workspace's shell or python failed), not the code
     output: str = ""
     duration_s: float = 0.0
 
@@ -177,13 +227,14 @@ def run_pytest(ws: Any, selection: Sequence[str] = (), *, timeout: float = 300.0
     module = f"rftgym_pt_{secrets.token_hex(6)}"
     setup = ws.exec(["sh", "-c", _SETUP, module], timeout=30, stdin=_PLUGIN)
     if not setup.ok or not setup.stdout.strip():
-        return TestRun(problem=f"could not prepare the test run: {setup.combined()[-500:]}",
+        return TestRun(problem=f"could not prepare the test run: {setup.combined()[-500:]}", infra=True,
                        duration_s=time.perf_counter() - start)
     tmp = setup.stdout.strip()
     nonce = secrets.token_hex(16)
     results = f"{tmp}/results-{secrets.token_hex(6)}.json"
-    cfg = json.dumps({"out": results, "nonce": nonce, "trace": trace}) + "\n"
-    argv = [python, "-m", "pytest", "-p", module, *PYTEST_FLAGS, *extra_args, *selection]
+    paths, select = _split_selection(selection)
+    cfg = json.dumps({"out": results, "nonce": nonce, "trace": trace, "select": select}) + "\n"
+    argv = [python, "-m", "pytest", "-p", module, *PYTEST_FLAGS, *extra_args, *paths]
     res = ws.exec(argv, timeout=timeout, stdin=cfg, env={"PYTHONPATH": tmp, "PYTHONNOUSERSITE": "1"},
                   max_output=200_000)
     back = ws.exec(["sh", "-c", 'cat "$0" 2>/dev/null; rm -rf "$1"', results, tmp], timeout=60,
@@ -197,6 +248,8 @@ def run_pytest(ws: Any, selection: Sequence[str] = (), *, timeout: float = 300.0
         data = None
     if res.timed_out:
         run.problem = f"the test run timed out after {timeout:.0f}s"
+    elif res.exit_code in (126, 127) and not data:
+        run.problem, run.infra = f"the interpreter {python!r} could not start (exit code {res.exit_code})", True
     elif not isinstance(data, dict) or data.get("nonce") != nonce:
         run.problem = ("pytest wrote no results: it exited before finishing (exit code "
                        f"{res.exit_code}), or pytest itself could not start")
@@ -206,6 +259,23 @@ def run_pytest(ws: Any, selection: Sequence[str] = (), *, timeout: float = 300.0
         if "::" in test_id and test_id not in run.outcomes:
             run.outcomes[test_id] = "missing"
     return run
+
+
+def _split_selection(selection: Sequence[str]) -> tuple[list[str], list[str] | None]:
+    """Test ids and paths -> ``(paths for pytest's command line, ids for the plugin to select)``.
+
+    Only file and folder paths go on the command line; which tests of them run is decided by the
+    results plugin, by string comparison with the ids as given (see ``_PLUGIN``), so node ids that
+    pytest's command-line parser would misread or reject (``test_u[ünï]``, ``test_q[x-[1]]``,
+    ``test_p[a\\b]``) select their tests. ``None``: every test under the paths (no ``::`` id given)."""
+    paths: list[str] = []
+    for entry in selection:
+        path = entry.split("::", 1)[0]
+        if path and path not in paths:
+            paths.append(path)
+    if not any("::" in entry for entry in selection):
+        return paths, None
+    return paths, list(selection)
 
 
 def _fill(run: TestRun, data: dict[str, Any]) -> None:
@@ -247,6 +317,10 @@ def summarize(run: TestRun, *, max_failures: int = 8, excerpt_lines: int = 25) -
         return f"error: {run.problem}\n{tail}\n{listed}".rstrip()
     counts = ", ".join(f"{v} {k}" for k, v in run.counts().items()) or "no tests ran"
     lines = [f"{counts} (exit code {run.exit_code})"]  # no timings: observations must replay exactly
+    missing = [k for k, v in run.outcomes.items() if v == "missing"]
+    if missing:  # selected ids that name no test: say so, as pytest's own "not found" would
+        lines.append(f"error: {len(missing)} selected test id(s) not found: {', '.join(missing[:10])}"
+                     + (" ..." if len(missing) > 10 else ""))
     for err in run.collect_errors[:max_failures]:
         text = "\n".join(err.get("text", "").strip().splitlines()[-excerpt_lines:])
         lines.append(f"\nERROR collecting {err.get('nodeid') or '.'}\n{text}")

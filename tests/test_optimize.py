@@ -1,8 +1,7 @@
 """Optimize-v0: the perfkit tasks, and EquivalenceSpeedup against honest and dishonest rewrites."""
 
 import ast
-import shutil
-import types
+import os
 
 import gymnasium as gym
 import pytest
@@ -10,7 +9,8 @@ import pytest
 import rftgym  # noqa: F401
 from rftgym.graders import _speed_runner as codec
 from rftgym.graders.optimize import EquivalenceSpeedup, make_inputs
-from rftgym.sandbox.repos import builtin_commit, builtin_repos_dir
+from rftgym.sandbox.local import LocalSandbox
+from rftgym.sandbox.repos import builtin_commit, snapshot
 from rftgym.tasks import builtin_tasks
 from rftgym.types import Trajectory
 from tests.conftest import tool_call
@@ -24,22 +24,30 @@ def replace(source: str, name: str, new: str) -> str:
     return "".join(lines[:node.lineno - 1]) + new + "".join(lines[node.end_lineno:])
 
 
-@pytest.fixture()
-def perfkit_copy(tmp_path):
-    """Fresh copies of perfkit (the grader only needs a host-side root), rewritten as asked."""
-    copies = iter(range(100))
+@pytest.fixture(scope="module")
+def sandbox():
+    with LocalSandbox(pool_size=2) as sb:
+        yield sb
 
-    def rewrite(task, new_source=None, extra_files=None):
-        root = tmp_path / f"perfkit{next(copies)}"
-        shutil.copytree(builtin_repos_dir() / "perfkit" / "code", root)
-        path = root / (task.extra["module"].replace(".", "/") + ".py")
+
+@pytest.fixture()
+def perfkit_copy(sandbox):
+    """Real workspaces of perfkit at the task's commit (the grader runs code through them), rewritten as asked."""
+    opened = []
+
+    def rewrite(task, new_source=None, extra_files=None, sb=None):
+        ws = (sb or sandbox).open(task.repo, task.commit)
+        opened.append((sb or sandbox, ws))
+        path = ws.root / (task.extra["module"].replace(".", "/") + ".py")
         if new_source is not None:
             path.write_text(replace(path.read_text(), task.extra["function"], new_source))
         for rel, text in (extra_files or {}).items():
-            (root / rel).write_text(text)
-        return types.SimpleNamespace(root=root)
+            (ws.root / rel).write_text(text)
+        return ws
 
-    return rewrite
+    yield rewrite
+    for sb, ws in opened:
+        sb.release(ws)
 
 
 def score(task, ws, **kw):
@@ -129,3 +137,28 @@ def test_episode_through_the_edit_tools():
     _, reward, term, _, info = env.step({"role": "assistant", "tool_calls": [tool_call("submit")]})
     env.close()
     assert term and reward == 1.0 and info["grade"]["components"]["equivalent"] == 1.0
+
+
+def _escape_source(outside: str, reference: str) -> str:
+    """A candidate whose module-level code writes a host file outside its workspace and tries to
+    rewrite the snapshot the reference is loaded from; its function is the honest solution."""
+    return (f"import os\nfor _p, _t in (({outside!r}, 'pwned'), ({reference!r}, 'def dedupe(items):\\n    "
+            f"return []\\n')):\n    try:\n        with open(_p, 'w') as _f:\n            _f.write(_t)\n"
+            f"    except OSError:\n        pass\n\n\n")
+
+
+@pytest.mark.parametrize("backend", ["local", "docker"])
+def test_grading_runs_candidate_code_inside_the_sandbox(perfkit_copy, tmp_path, backend, request):
+    """Issue 12 item 2: module-level code of the candidate ran on the host, beside the sandbox."""
+    t = TASKS["perfkit-opt-dedupe"]
+    sb = request.getfixturevalue("docker_sandbox") if backend == "docker" else None
+    outside = str(tmp_path / "written-by-the-candidate")
+    reference = str(snapshot(t.repo, t.commit).tree / "perfkit" / "seqs.py")
+    before = open(reference).read()
+    ws = perfkit_copy(t, None, sb=sb)
+    path = ws.root / "perfkit" / "seqs.py"
+    path.write_text(_escape_source(outside, reference) + replace(path.read_text(), "dedupe", t.extra["solution"]))
+    grade = score(t, ws)
+    assert not os.path.exists(outside), "the candidate's code wrote to the host"
+    assert open(reference).read() == before, "the candidate rewrote the reference's snapshot"
+    assert grade.components["equivalent"] == 1.0 and grade.score > 0.0, grade  # it ran, and it was graded

@@ -206,3 +206,55 @@ def test_replay_reproduces_malformed_actions(shop_tasks, tmp_path):
     report = replay_run(out)
     assert report.ok, [(e.where, e.diff) for e in report.mismatches]
     assert len(report.episodes) == 3 and all(e.steps == 8 for e in report.episodes)
+
+
+# -- which graders replay bit-exact (issue 12 item 10) ---------------------------------------------
+def _oracle_run(env_id: str, kind: str, out: Path, n: int = 2):
+    from rftgym.stress.oracle import Oracle
+    from rftgym.tasks import builtin_tasks
+
+    tasks = builtin_tasks(kind)[:n]
+    return rollout(env_id, Oracle(tasks), [t.to_dict() for t in tasks], split="all", samples=1, workers=1, out=out)
+
+
+@pytest.mark.parametrize("env_id,kind", [("rftgym/BugFix-v0", "bugfix"), ("rftgym/CodeQA-v0", "qa")])
+def test_bugfix_and_codeqa_replay_bit_exact(env_id, kind, tmp_path):
+    """TestsPass and AnswerMatch rewards are functions of the episode: replay reproduces and checks them."""
+    res = _oracle_run(env_id, kind, tmp_path / "run")
+    assert [t.reward for t in res.trajectories] == [1.0, 1.0], [(t.task_id, t.grade) for t in res.trajectories]
+    report = replay_run(tmp_path / "run", workers=1)
+    assert report.ok and len(report.episodes) == 2 and report.rewards_unchecked == 0, report
+
+    def edit(rows):
+        rows[1]["reward"] = 0.0
+
+    bad = replay_run(tampered(tmp_path / "run", tmp_path / "t", edit), workers=1)
+    assert [e.where for e in bad.mismatches] == ["end of episode, reward"]
+
+
+def test_optimize_replays_its_checks_but_not_its_timed_reward(tmp_path):
+    """The speedup is timed on the replaying machine: replay compares the seeded equivalence components
+    and says the reward was not checked, instead of reporting a false mismatch (or a false match)."""
+    from rftgym.graders.optimize import EquivalenceSpeedup
+
+    assert not EquivalenceSpeedup.replays_exactly
+    _oracle_run("rftgym/Optimize-v0", "optimize", tmp_path / "run", n=1)
+    report = replay_run(tmp_path / "run", workers=1)
+    assert report.ok and report.rewards_unchecked == 1, report
+
+    def edit(rows):
+        rows[0]["grade"]["components"]["equivalent"] = 0.0
+
+    bad = replay_run(tampered(tmp_path / "run", tmp_path / "t", edit), workers=1)
+    assert [e.where for e in bad.mismatches] == ["end of episode, grade components"]
+
+
+def test_model_judges_do_not_claim_exact_replay():
+    from rftgym.graders.openai_format import OpenAIGrader
+
+    judge = {"type": "score_model", "name": "judge", "model": "m", "input": [{"role": "user", "content": "{{sample.output_text}}"}]}
+    check = {"type": "string_check", "name": "s", "input": "{{sample.output_text}}", "reference": "x", "operation": "eq"}
+    assert OpenAIGrader(check).replays_exactly
+    assert not OpenAIGrader(judge).replays_exactly
+    assert not OpenAIGrader({"type": "multi", "name": "m", "graders": {"a": check, "b": judge},
+                             "calculate_output": "a + b"}).replays_exactly

@@ -17,9 +17,11 @@ import time
 import numpy as np
 import pytest
 
+from rftgym.graders import Grader
 from rftgym.policies import PolicyFatalError
 from rftgym.policies.scripted import ScriptedPolicy
 from rftgym.rollout import episode_seed, rollout, split_slots
+from rftgym.types import Grade, InfraError
 
 ENV = "rftgym/FileLocalization-v0"
 
@@ -183,6 +185,37 @@ def test_an_episode_that_keeps_killing_workers_is_recorded_failed(shop_tasks, ra
     assert "WorkerDied" in by_id["shop-2"].error and "died 2 time(s)" in by_id["shop-2"].error
     assert by_id["shop-1"].error is None and by_id["shop-3"].error is None
     assert result.summary["episodes_failed"] == 1
+
+
+class DiesOnDisk(Grader):
+    """A grader whose sandbox dies on grading ``task``'s first ``times`` attempts (``None``: every
+    attempt), counted in files under ``marker`` so that every Ray worker process sees the count."""
+
+    name = "dies_on_disk"
+
+    def __init__(self, marker: str, task: str, times: int | None) -> None:
+        self.marker, self.task, self.times = marker, task, times
+
+    def grade(self, task, trajectory, workspace):
+        if task.id == self.task:
+            n = len(os.listdir(self.marker))
+            open(os.path.join(self.marker, f"attempt-{n}"), "w").close()
+            if self.times is None or n < self.times:
+                raise InfraError("the sandbox's container is gone")
+        return Grade(1.0, {"ok": 1.0})
+
+
+def test_ray_retries_infra_episodes_and_keeps_them_out_of_the_mean(shop_tasks, ray_runtime, tmp_path):
+    once, always = tmp_path / "once", tmp_path / "always"
+    once.mkdir(), always.mkdir()
+    saved = rollout(ENV, "scripted:parallel", shop_tasks, split="all", samples=1, workers=2, backend="ray",
+                    env_kwargs={"grader": DiesOnDisk(str(once), "shop-2", 1)}, max_retries=1)
+    assert [t.infra_error for t in saved.trajectories] == [None] * 3 and len(os.listdir(once)) == 2
+    lost = rollout(ENV, "scripted:parallel", shop_tasks, split="all", samples=1, workers=2, backend="ray",
+                   env_kwargs={"grader": DiesOnDisk(str(always), "shop-2", None)}, max_retries=1)
+    by_id = {t.task_id: t for t in lost.trajectories}
+    assert "container is gone" in by_id["shop-2"].infra_error and len(os.listdir(always)) == 2
+    assert lost.summary["infra_errors"] == 1 and lost.summary["reward_mean"] == 1.0
 
 
 def test_a_fatal_policy_error_ends_a_ray_run(shop_tasks, ray_runtime):

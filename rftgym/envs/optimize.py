@@ -3,8 +3,9 @@
 A task names a function (``module``, ``function``) of the repository. The agent reads it, rewrites
 it with the edit tools, may run the repository's tests with ``run_tests``, and calls ``submit``.
 ``EquivalenceSpeedup`` grades the workspace: hidden randomised equivalence checks against the
-original, which runs from the pristine snapshot outside the workspace in a process of its own, times
-the measured speedup; wrong behaviour scores 0. Built-in tasks: ``repos/perfkit/tasks/optimize.jsonl``.
+original, which runs in a fresh workspace of the pristine commit in a process of its own, times the
+measured speedup; wrong behaviour scores 0. Both the agent's code and the original run through the
+sandbox (the local view or the container), never on the host beside it. Built-in tasks: ``repos/perfkit/tasks/optimize.jsonl``.
 """
 
 from rftgym.env import EnvSpec

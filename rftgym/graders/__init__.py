@@ -8,7 +8,17 @@ Contract: ``Grader.grade(task, trajectory, workspace) -> Grade``.
 - ``Grade.score`` is the reward, in [0, 1] unless the grader documents otherwise; ``components``
   names its parts; a grader that fails returns score 0 with ``error`` set instead of raising
   (``safe_grade`` enforces that for any grader).
-- Graders are deterministic given their inputs, so replaying a run reproduces every reward.
+- A failure of the agent is a score (a patch whose tests fail scores 0, ``infra=False``). A failure
+  of the machinery is not: a grader that raises (``InfraError`` from a dead sandbox, a test runner
+  that could not start, or any other exception: a grader bug) becomes ``Grade(0, error=..., infra=True)``
+  through ``safe_grade``, and the episode is marked ``infra_error`` and kept out of rewards.
+- ``replays_exactly``: whether the grade is a function of the episode alone, so that replaying a run
+  reproduces it bit for bit (``rftgym.rollout.replay`` checks it then). True for file-set F1, tests
+  passing (given a deterministic test suite), answer match, the budget graders, string checks, text
+  similarity and python graders (given deterministic source). False for what depends on a clock or
+  another service: Optimize's speedup (timed on this machine; replay checks only its
+  ``exact_components``, ``equivalent`` and ``checks_passed``), model judges (``score_model``) and
+  remote ``endpoint`` graders; a ``multi`` grader replays exactly when all its parts do.
 - ``config()`` returns a JSON-able description; its hash goes into the run manifest.
 """
 
@@ -25,6 +35,8 @@ from rftgym.types import Grade, Task, Trajectory
 
 class Grader(abc.ABC):
     name: str = "grader"
+    replays_exactly: bool = True  # see the module docstring
+    exact_components: tuple[str, ...] = ()  # when not: the components replay still checks
 
     @abc.abstractmethod
     def grade(self, task: Task, trajectory: Trajectory, workspace: Any) -> Grade:
@@ -39,15 +51,18 @@ class Grader(abc.ABC):
 
 
 def safe_grade(grader: Grader, task: Task, trajectory: Trajectory, workspace: Any) -> Grade:
-    """``grader.grade`` that never raises: a failure is score 0 with the error recorded."""
+    """``grader.grade`` that never raises. A grader that raises (the sandbox died, a runner could not
+    start, a bug) or returns something other than a ``Grade`` gives ``Grade(0, error=..., infra=True)``:
+    the machinery failed, so the 0 is not a reward (see ``rftgym.types.InfraError``). A ``Grade`` the
+    grader returns is passed through unchanged, ``infra`` included."""
     try:
         grade = grader.grade(task, trajectory, workspace)
-        if not isinstance(grade, Grade):
-            return Grade(0.0, {}, f"{grader.name} returned {type(grade).__name__}, not a Grade")
-        return grade
-    except Exception as exc:  # a grader bug must not end the run
+    except Exception as exc:  # a grader failure must not end the run, nor pass for the agent's 0
         tail = traceback.format_exc(limit=3).strip().splitlines()[-1]
-        return Grade(0.0, {}, f"{grader.name} failed: {type(exc).__name__}: {exc} ({tail})")
+        return Grade(0.0, {}, f"{grader.name} failed: {type(exc).__name__}: {exc} ({tail})", infra=True)
+    if not isinstance(grade, Grade):
+        return Grade(0.0, {}, f"{grader.name} returned {type(grade).__name__}, not a Grade", infra=True)
+    return grade
 
 
 # Built-in graders by name, so configs (e.g. an OpenAI-format ``multi`` grader) can refer to them.

@@ -1,7 +1,9 @@
 """Child-process side of the Optimize grader: load one function, then call it on request.
 
-Run as a script (``python -I _speed_runner.py``); rftgym also imports it for ``encode``/``same``.
-Protocol, one JSON object per line. First line in: ``{path, module, function, memory_mb, cpu_s}``;
+Run as a script inside the episode's sandbox (``python -I _speed_runner.py IN OUT CTL``, three FIFOs
+the grader holds the other ends of; without arguments: stdin and stdout); rftgym also imports it for
+``encode``/``same``. The process exits at once when the grader closes ``CTL``, even in the middle of a
+call that never returns. Protocol, one JSON object per line. First line in: ``{path, module, function, memory_mb, cpu_s}``;
 the runner sets its limits, puts ``path`` first on ``sys.path``, imports ``module`` and answers
 ``{"ready": true}`` or ``{"error": ...}``. Then, per request line:
 
@@ -20,6 +22,7 @@ import math
 import os
 import resource
 import sys
+import threading
 import traceback
 
 
@@ -99,11 +102,28 @@ def _call(fn, args):
         return {"raised": type(exc).__name__}
 
 
+def _channels():
+    """(requests, replies): the FIFOs named on the command line, or stdin and stdout."""
+    if len(sys.argv) == 4:
+        requests = open(sys.argv[1], encoding="utf-8")
+        replies = open(sys.argv[2], "w", encoding="utf-8")
+        ctl = sys.argv[3]
+
+        def watch():  # the grader closed its end: stop now, whatever the function is doing
+            with open(ctl, "rb") as fh:
+                fh.read()
+            os._exit(0)
+
+        threading.Thread(target=watch, daemon=True).start()
+        return requests, replies
+    return sys.stdin, os.fdopen(os.dup(1), "w")
+
+
 def main():
-    proto = os.fdopen(os.dup(1), "w")
+    requests, proto = _channels()
     os.dup2(2, 1)  # the function's prints (even os.write(1, ...)) go to stderr
     sys.stdout = sys.stderr
-    setup = json.loads(sys.stdin.readline())
+    setup = json.loads(requests.readline())
     _limit(resource.RLIMIT_AS, int(setup["memory_mb"]) << 20)
     _limit(resource.RLIMIT_CPU, max(1, int(setup["cpu_s"])))
     _limit(resource.RLIMIT_FSIZE, 16 << 20)
@@ -123,7 +143,7 @@ def main():
              "traceback": "".join(traceback.format_exc(limit=-3))[-1500:]})
         return
     say({"ready": True})
-    for line in sys.stdin:
+    for line in requests:
         request = json.loads(line)
         if request["op"] == "check":
             results = []

@@ -32,9 +32,10 @@ class BuiltinRef(SampleGrader):
             self.grader = make_grader(self.name, **opts)
         except TypeError as exc:
             raise GraderConfigError(f"{where}.options: {exc}") from None
+        self.replays_exactly = self.grader.replays_exactly
 
     def score(self, sample: dict[str, Any], item: dict[str, Any], ctx: GradeContext) -> Grade:
         if ctx.task is None or ctx.trajectory is None:
             raise GraderRuntimeError(f"the built-in grader {self.name!r} needs an episode (task and trajectory)")
         grade = safe_grade(self.grader, ctx.task, ctx.trajectory, ctx.workspace)
-        return Grade(grade.score, dict(grade.components), grade.error)
+        return Grade(grade.score, dict(grade.components), grade.error, infra=grade.infra)

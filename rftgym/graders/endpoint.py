@@ -57,6 +57,7 @@ def trace_id(ctx: GradeContext) -> str:
 
 class EndpointGrader(SampleGrader):
     type = "endpoint"
+    replays_exactly = False  # a remote service's answer
     required = ("url",)
     optional = ("headers", "timeout", "max_retries", "rate_limit")
 

@@ -75,6 +75,7 @@ def _client(base_url: str | None, api_key: str | None):
 
 class ScoreModel(SampleGrader):
     type = "score_model"
+    replays_exactly = False  # a model's answer, not a function of the episode
     required = ("input", "model")
     optional = ("range", "sampling_params")
 

@@ -221,6 +221,7 @@ class Multi(SampleGrader):
                 raise GraderConfigError(f"{where}.graders: {key!r} cannot be a formula variable; use a name of "
                                         "letters, digits and _ that is not a function name")
             self.children[key] = parse_grader(sub, f"{where}.graders.{key}", options)
+        self.replays_exactly = all(c.replays_exactly for c in self.children.values())
         try:
             self.formula = parse_formula(config["calculate_output"])
         except FormulaError as exc:
@@ -234,6 +235,7 @@ class Multi(SampleGrader):
         env: dict[str, float] = {}
         components: dict[str, float] = {}
         errors = []
+        infra = False
         for key, child in self.children.items():
             grade = child.run(sample, item, ctx)
             env[key] = grade.score
@@ -244,6 +246,9 @@ class Multi(SampleGrader):
                     components[f"{key}.{comp}"] = value
             if grade.error:
                 errors.append(f"{key}: {grade.error}")
+            infra = infra or grade.infra
+        if infra:  # one part is not a score, so neither is the whole
+            return Grade(0.0, components, "; ".join(errors) or "a sub-grader failed (infra)", infra=True)
         try:
             value = evaluate(self.formula, env)
         except FormulaError as exc:

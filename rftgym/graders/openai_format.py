@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rftgym.graders import Grader
-from rftgym.types import Grade, Task, Trajectory
+from rftgym.types import Grade, InfraError, Task, Trajectory
 
 _TEMPLATE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 _STEP = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_\-]*)|\[(\d+)\]")
@@ -162,6 +162,8 @@ class SampleGrader(abc.ABC):
         self.name: str = config["name"]
         self.pass_threshold: float | None = number(config, "pass_threshold", where, required=False)
 
+    replays_exactly: bool = True  # False for graders that ask a model or a remote service
+
     @abc.abstractmethod
     def score(self, sample: dict[str, Any], item: dict[str, Any], ctx: GradeContext) -> Grade:
         """The raw grade; may raise, ``run`` turns errors into a 0."""
@@ -169,6 +171,8 @@ class SampleGrader(abc.ABC):
     def run(self, sample: dict[str, Any], item: dict[str, Any], ctx: GradeContext | None = None) -> Grade:
         try:
             grade = self.score(sample, item, ctx or GradeContext())
+        except InfraError as exc:  # the machinery failed (a sandbox, a server): not a score
+            grade = Grade(0.0, {}, f"{self.name} ({self.type}): {type(exc).__name__}: {exc}", infra=True)
         except Exception as exc:  # a grader failure scores 0 and keeps its reason
             grade = Grade(0.0, {}, f"{self.name} ({self.type}): {type(exc).__name__}: {exc}")
         if not math.isfinite(grade.score):
@@ -225,6 +229,7 @@ class OpenAIGrader(Grader):
         self._config = config
         self.name = self.root.name
         self.pass_threshold = self.root.pass_threshold
+        self.replays_exactly = self.root.replays_exactly
 
     def config(self) -> dict[str, Any]:
         return json.loads(json.dumps(self._config))

@@ -10,10 +10,13 @@ A task names ``module`` and ``function`` and carries a ``generator``: Python sou
 1. draws the inputs from ``random.Random(f"{seed}/{trajectory.seed}")``: every episode meets fresh
    inputs, so caching or special-casing examples the agent saw buys nothing, yet a replay of the
    episode draws the same ones;
-2. starts two isolated child processes (no network, memory and CPU limits, see ``_speed_runner``):
-   the **reference**, the function of the pristine snapshot of ``task.repo`` at ``task.commit``,
-   outside the workspace, and the **candidate**, the same function imported from the workspace.
-   They never share a process, so the candidate cannot patch, call or time the reference;
+2. starts two child processes (memory and CPU limits, see ``_speed_runner``) **through the sandbox**
+   (``Workspace.exec``: the local view or the container, with their network and write limits):
+   the **reference**, the function in a fresh workspace of ``task.repo`` at ``task.commit`` opened
+   from the episode's sandbox, and the **candidate**, the same function imported from the episode's
+   workspace. They never share a process or a workspace, so the candidate cannot patch, call or
+   time the reference, and its module-level code cannot write outside its workspace nor touch the
+   snapshot the reference comes from;
 3. compares results, raised exception types and the arguments' state after each call on the check
    inputs; any difference, an import that fails or exits, or a candidate that runs far past the
    reference's time scores the floor, 0;
@@ -36,10 +39,8 @@ import math
 import os
 import queue
 import random
-import signal
-import subprocess
-import sys
-import tempfile
+import secrets
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -47,7 +48,6 @@ from typing import Any
 
 from rftgym.graders import Grader
 from rftgym.graders import _speed_runner as codec
-from rftgym.sandbox.local import _no_network_prefix as no_network_prefix  # shared with sandbox commands
 from rftgym.types import Grade, Task, Trajectory
 
 RUNNER = Path(__file__).with_name("_speed_runner.py")
@@ -55,27 +55,75 @@ _FLOOR = 0.0
 
 
 class _Child:
-    """One runner process, spoken to line by line with a timeout on every reply."""
+    """One runner process inside a workspace's sandbox, spoken to line by line with a timeout on every reply.
 
-    def __init__(self, path: str, module: str, function: str, *, memory_mb: int, cpu_s: int) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="rftgym-speed-")
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self._tmp.name, "TMPDIR": self._tmp.name,
-               "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
-        self.proc = subprocess.Popen([*no_network_prefix(), sys.executable, "-I", str(RUNNER)], cwd=self._tmp.name,
-                                     env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, start_new_session=True, text=True, bufsize=1)
+    The runner is started with ``ws.exec`` (so it runs where the agent's commands run: the local view
+    or the container, with their limits on what it may write) and talks over three FIFOs in a fresh
+    hidden folder of the workspace: requests, replies, and a control pipe whose closing makes it exit
+    at once. The grader keeps its own clock on the host around each round trip.
+    """
+
+    def __init__(self, ws: Any, module: str, function: str, *, memory_mb: int, cpu_s: int,
+                 lifetime: float = 900.0) -> None:
+        self.ws = ws
+        name = f".rftgym-speed-{secrets.token_hex(6)}"
+        self.dir = Path(ws.root) / name
+        self.dir.mkdir(mode=0o755)
+        (self.dir / "runner.py").write_text(RUNNER.read_text(encoding="utf-8"), encoding="utf-8")
+        for fifo in ("in", "out", "ctl"):
+            os.mkfifo(self.dir / fifo)
+            os.chmod(self.dir / fifo, 0o666)  # the container's user opens them too
+        os.chmod(self.dir, 0o755)
         self._lines: queue.Queue = queue.Queue()
+        self._ended = threading.Event()
+        self.result: Any = None
+        python = getattr(ws, "python", None) or "python3"
+        argv = [python, "-I", f"{name}/runner.py", f"{name}/in", f"{name}/out", f"{name}/ctl"]
+        env = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+        threading.Thread(target=self._run, args=(argv, env, lifetime), daemon=True).start()
         threading.Thread(target=self._pump, daemon=True).start()
-        self.send({"path": path, "module": module, "function": function, "memory_mb": memory_mb, "cpu_s": cpu_s})
+        self._in = self._open_writer(self.dir / "in")
+        self._ctl = self._open_writer(self.dir / "ctl") if self._in is not None else None
+        if self._in is not None:
+            self.send({"path": ".", "module": module, "function": function, "memory_mb": memory_mb,
+                       "cpu_s": cpu_s})
+
+    def _run(self, argv: list[str], env: dict[str, str], lifetime: float) -> None:
+        try:
+            self.result = self.ws.exec(argv, timeout=lifetime, env=env, max_output=20_000)
+        except Exception as exc:  # a sandbox that failed: the caller sees the child gone
+            self.result = exc
+        finally:
+            self._ended.set()
+            self._lines.put(None)
+
+    def _open_writer(self, path: Path, wait: float = 60.0):
+        """Our end of a FIFO the runner reads, once it has opened it; None if it ended first."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and not self._ended.is_set():
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # ENXIO: no reader yet
+                time.sleep(0.01)
+                continue
+            os.set_blocking(fd, True)
+            return os.fdopen(fd, "w", encoding="utf-8")
+        return None
 
     def _pump(self) -> None:
-        for line in self.proc.stdout:
-            self._lines.put(line)
+        try:
+            with open(self.dir / "out", encoding="utf-8", errors="replace") as fh:  # waits for the runner
+                for line in fh:
+                    self._lines.put(line)
+        except OSError:
+            pass
         self._lines.put(None)
 
     def send(self, obj: dict[str, Any]) -> None:
-        self.proc.stdin.write(json.dumps(obj, allow_nan=True) + "\n")
-        self.proc.stdin.flush()
+        if self._in is None:
+            raise BrokenPipeError("the runner did not start")
+        self._in.write(json.dumps(obj, allow_nan=True) + "\n")
+        self._in.flush()
 
     def reply(self, timeout: float) -> dict[str, Any] | None:
         """The next JSON reply, or None when the process ended, went silent or answered garbage."""
@@ -106,13 +154,25 @@ class _Child:
         answer = self.reply(timeout)
         return answer, time.perf_counter() - start
 
+    def infra_problem(self) -> str | None:
+        """Why the runner could not be run at all (the sandbox failed), or None."""
+        if isinstance(self.result, Exception):
+            return f"the sandbox could not run the grader's runner: {type(self.result).__name__}: {self.result}"
+        return None
+
     def close(self) -> None:
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-        self._tmp.cleanup()
+        for fh in (self._ctl, self._in):  # closing ctl makes the runner exit at once
+            try:
+                if fh is not None:
+                    fh.close()
+            except OSError:
+                pass
+        if not self._ended.wait(10):  # the runner ignored ctl: unblock our reader, leave it to exec's timeout
+            try:
+                os.close(os.open(self.dir / "out", os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def make_inputs(task: Task, episode_seed: int) -> tuple[list[Any], list[Any]]:
@@ -132,6 +192,8 @@ class EquivalenceSpeedup(Grader):
     """Hidden equivalence checks times measured speedup; see the module docstring."""
 
     name = "equivalence_speedup"
+    replays_exactly = False  # the speedup is timed on the machine that grades
+    exact_components = ("equivalent", "checks_passed")  # the hidden checks are seeded by the episode
 
     def __init__(self, check_equivalence: bool = True, memory_mb: int = 1024, slowdown_limit: float = 20.0,
                  noise_floor: float = 1.25) -> None:
@@ -150,34 +212,49 @@ class EquivalenceSpeedup(Grader):
             return Grade(_FLOOR, {}, f"task {task.id} lacks {', '.join(missing)}; Optimize tasks need module, "
                                      "function, generator and bench_size")
         root = getattr(workspace, "root", None)
-        if root is None or not Path(root).is_dir():
-            return Grade(_FLOOR, {}, "Optimize grading needs a workspace with a host-side root")
-        from rftgym.sandbox.repos import snapshot
-
-        pristine = snapshot(task.repo, task.commit).tree
+        if root is None or not Path(root).is_dir() or not hasattr(workspace, "exec"):
+            return Grade(_FLOOR, {}, "Optimize grading needs a sandbox workspace with a host-side root")
         checks, bench = make_inputs(task, trajectory.seed if trajectory else 0)
         module, function = task.extra["module"], task.extra["function"]
-        cpu = 120
-        ref = _Child(str(pristine), module, function, memory_mb=self.memory_mb, cpu_s=cpu)
-        cand = _Child(str(root), module, function, memory_mb=self.memory_mb, cpu_s=cpu)
+        # The reference runs in a fresh workspace of the pristine commit from the same sandbox, the
+        # candidate in the episode's workspace: both where agent code runs (the view or a container),
+        # under the same interpreter, and never in one process or beside the sandbox.
+        sandbox, owned = getattr(workspace, "sandbox", None), False
+        if sandbox is None:
+            from rftgym.sandbox.local import LocalSandbox
+
+            sandbox, owned = LocalSandbox(pool_size=0), True
+        pristine = sandbox.open(task.repo, task.commit, image=task.image or getattr(workspace, "image", None))
+        ref = cand = None
         try:
-            return self._grade(ref, cand, checks, bench, float(task.extra.get("target_speedup", 4.0)))
+            ref = _Child(pristine, module, function, memory_mb=self.memory_mb, cpu_s=120)
+            cand = _Child(workspace, module, function, memory_mb=self.memory_mb, cpu_s=120)
+            grade = self._grade(ref, cand, checks, bench, float(task.extra.get("target_speedup", 4.0)))
         finally:
-            ref.close()
-            cand.close()
+            for child in (cand, ref):
+                if child is not None:
+                    child.close()
+            sandbox.release(pristine)
+            if owned:
+                sandbox.close()
+        problem = ref.infra_problem() or cand.infra_problem()
+        if problem and grade.score == _FLOOR:  # the machinery failed, not the candidate
+            return Grade(_FLOOR, grade.components, problem, infra=True)
+        return grade
 
     def _grade(self, ref: _Child, cand: _Child, checks: list, bench: list, target: float) -> Grade:
+        # The reference is the pristine code: when it fails, the machinery did (an ``infra`` grade).
         comps = {"equivalent": 0.0, "checks_passed": 0.0, "speedup": 0.0}
         ready = ref.reply(60)
         if not ready or not ready.get("ready"):
-            return Grade(_FLOOR, comps, f"the reference did not load: {(ready or {}).get('error', 'no reply')}")
+            return Grade(_FLOOR, comps, f"the reference did not load: {(ready or {}).get('error', 'no reply')}", infra=True)
         ready = cand.reply(60)
         if not ready or not ready.get("ready"):
             return Grade(_FLOOR, comps, f"the candidate did not load: {(ready or {}).get('error', 'no reply')}")
         if self.check_equivalence:
             expected, ref_s = ref.ask({"op": "check", "inputs": checks}, 120)
             if not expected:
-                return Grade(_FLOOR, comps, "the reference failed on the check inputs")
+                return Grade(_FLOOR, comps, "the reference failed on the check inputs", infra=True)
             got, _ = cand.ask({"op": "check", "inputs": checks}, self.slowdown_limit * ref_s + 5)
             if not got or not isinstance(got.get("results"), list) or len(got["results"]) != len(checks):
                 return Grade(_FLOOR, comps, "the candidate crashed, exited or timed out on the check inputs")
@@ -197,7 +274,7 @@ class EquivalenceSpeedup(Grader):
                 timed[id(child)] = child.ask({"op": "run", "args": args}, limit)
             (want, t_ref), (got, t_cand) = timed[id(ref)], timed[id(cand)]
             if not want:
-                return Grade(_FLOOR, comps, "the reference failed on a timing input")
+                return Grade(_FLOOR, comps, "the reference failed on a timing input", infra=True)
             if not got:
                 return Grade(_FLOOR, comps, "the candidate crashed, exited or ran far too long on a timing input")
             if self.check_equivalence and not codec.same(want, got):

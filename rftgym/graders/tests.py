@@ -12,6 +12,9 @@
 3. applies the task's hidden tests (``test_patch``), then runs ``fail_to_pass`` and ``pass_to_pass``
    with ``rftgym.testrun.run_pytest`` under a timeout.
 
+A test run that could not be made at all (the fresh workspace's shell or interpreter failed to
+start: ``TestRun.infra``) gives an ``infra`` grade, not a 0 (see ``rftgym.graders.safe_grade``).
+
 Score 1 only when every selected test has a plain pass in a trusted run (skipped, xfailed, xpassed,
 errored and missing tests count as failures; a run whose exit code disagrees with its recorded
 results, or that recorded none, passes nothing). Components: ``fail_to_pass`` and ``pass_to_pass``
@@ -84,7 +87,9 @@ class TestsPass(Grader):
         p2p = sum(run.passed(t) for t in task.pass_to_pass) / len(task.pass_to_pass) if task.pass_to_pass else 1.0
         comps.update(fail_to_pass=f2p, pass_to_pass=p2p)
         score = 1.0 if run.trusted and f2p == 1.0 and p2p == 1.0 else 0.0
-        return Grade(score, comps, None if run.trusted else run.problem)
+        # A run that could not be made (the workspace's shell or interpreter failed) is the machinery's
+        # failure, not the agent's; a run the agent's code broke (exit at import, a crash) scores 0.
+        return Grade(score, comps, None if run.trusted else run.problem, infra=run.infra)
 
 
 def git_apply(ws: Any, patch: str) -> str | None:

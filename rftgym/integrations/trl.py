@@ -18,10 +18,14 @@ rollout as the reward. ``environment_factory(env_id, ...)`` builds such a class 
 - ``reset(task_id=..., **row)`` resets the env on that task (the dataset row from ``dataset``);
 - ``get_reward()`` is the grade: the env's grader when the model submitted or a budget ran out, and
   the grader on the episode as it stands when generation stopped first (0 for F1 with no submission).
+  It is ``None`` when the machinery failed (the grader crashed, its sandbox died, a tool answered
+  ``INFRA_ERROR``: ``Trajectory.infra_error``). TRL (>= 1.16) reads a ``None`` reward as "not
+  applicable": a rollout for which every reward is ``None`` is left out of its group's mean and std
+  and gets advantage 0, instead of a 0 reward the agent did not earn.
 
 ``dataset(env_id, tasks, split)`` gives the ``datasets.Dataset`` of prompts (``[system, user]``) and
 task ids. Every finished rollout is appended to ``Factory.episodes`` (task id, reward, calls,
-turns), so a caller can check what the trainer optimised.
+turns, and ``infra_error`` when the reward is ``None``), so a caller can check what the trainer optimised.
 
 What differs from rftgym's own loop: TRL, not the env, decides when a rollout ends
 (``max_tool_calling_iterations``, ``max_completion_length``), and TRL runs the messages of different
@@ -93,7 +97,7 @@ class RftgymTRLEnv:
     def __init__(self) -> None:
         self.env = gym.make(self.env_id, **self.env_kwargs).unwrapped
         self._calls = self._turns = 0
-        self._done = True
+        self._done, self._reward, self._graded = True, None, False
         self._pending: list[tuple[dict[str, Any], asyncio.Future]] = []
         self._flushing: asyncio.Task | None = None  # held so the loop cannot drop the task mid-flight
 
@@ -101,7 +105,7 @@ class RftgymTRLEnv:
         """Start the rollout of ``task_id`` (the dataset row's); the prompt is already in the row."""
         options = {"task_id": task_id} if task_id is not None else None
         self.env.reset(seed=0, options=options)
-        self._calls, self._turns, self._done, self._reward = 0, 0, False, None
+        self._calls, self._turns, self._done, self._reward, self._graded = 0, 0, False, None, False
         self._pending = []
         return None
 
@@ -118,7 +122,7 @@ class RftgymTRLEnv:
         obs, reward, terminated, truncated, info = self.env.step({"role": "assistant", "content": None,
                                                                   "tool_calls": calls})
         if terminated or truncated:
-            self._done, self._reward = True, float(reward)
+            self._done, self._reward, self._graded = True, float(reward), True
         replies = {}
         for m in reversed(obs):  # this turn's tool messages end the conversation
             if m.get("role") != "tool":
@@ -146,15 +150,22 @@ class RftgymTRLEnv:
             if not future.done():
                 future.set_result(output)
 
-    def get_reward(self) -> float:
-        """The env's grade of this rollout (see the module docstring)."""
-        env = self.env
-        if self._reward is None:
-            self._reward = float(safe_grade(env.grader, env.task, env.trajectory, env.workspace).score)
+    def get_reward(self) -> float | None:
+        """The env's grade of this rollout, or ``None`` when the machinery failed (see the module docstring)."""
+        env, traj = self.env, self.env.trajectory
+        if not self._graded:
+            grade = safe_grade(env.grader, env.task, traj, env.workspace)
+            if grade.infra and traj.infra_error is None:
+                traj.infra_error = f"grading failed in the machinery: {grade.error}"
+            self._reward, self._graded = float(grade.score), True
+        reward = None if traj.infra_error is not None else self._reward
+        record = {"task_id": env.task.id, "reward": reward, "tool_calls": self._calls, "turns": self._turns,
+                  "submitted": traj.submission is not None}
+        if traj.infra_error is not None:  # the reward is None: say why
+            record["infra_error"] = traj.infra_error
         with self._lock:
-            self.episodes.append({"task_id": env.task.id, "reward": self._reward, "tool_calls": self._calls,
-                                  "turns": self._turns, "submitted": env.trajectory.submission is not None})
-        return self._reward
+            self.episodes.append(record)
+        return reward
 
 
 def environment_factory(env_id: str, async_tools: bool = True, **env_kwargs: Any) -> type[RftgymTRLEnv]:

@@ -124,8 +124,12 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     ``concurrency``: episodes in flight across all workers (default: one per worker). ``backend="ray"``
     starts an embedded local Ray unless ``address`` names a cluster (``"auto"``, ``"ray://host:10001"``);
     an episode whose actor dies is retried on another actor up to ``max_retries`` times, then recorded
-    with its error. With ``out``, the run folder gets ``manifest.json``, ``tasks.jsonl`` (what replay
-    needs), ``trajectories.jsonl`` and ``summary.json``; ``resume`` runs only the missing episodes."""
+    with its error. On both backends an episode with ``infra_error`` (a sandbox that would not start,
+    a grader that crashed, a tool server that failed) is run again from its pristine snapshot with the
+    same seed up to ``max_retries`` times; if it still fails it is recorded with ``infra_error`` and
+    kept out of the reward means (``summary.json``: ``infra_errors``, ``episodes_scored``). With ``out``, the run folder gets ``manifest.json``, ``tasks.jsonl`` (what replay
+    needs), ``trajectories.jsonl`` and ``summary.json``; ``resume`` runs only the missing episodes and
+    those recorded with ``infra_error``."""
     if samples < 1 or workers < 1:
         raise ValueError("samples and workers must be at least 1")
     if concurrency is not None and concurrency < 1:
@@ -138,7 +142,8 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     task_list = load_tasks(tasks, kind=spec.task_kind, split=split, repos=env_kwargs.pop("repos", None))
     policy_spec = policy if isinstance(policy, str) else policy.spec
     store = RunStore(out, resume=resume) if out else None
-    done: list[Trajectory] = store.load() if store else []
+    # A resume re-runs the episodes the machinery failed (infra_error) along with the missing ones.
+    done: list[Trajectory] = [t for t in store.load() if t.infra_error is None] if store else []
     finished = {(t.task_id, t.sample) for t in done}
     jobs = [(t.id, k) for t in task_list for k in range(samples) if (t.id, k) not in finished]
     if store:
@@ -175,7 +180,7 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     elif backend == "thread":
         new = _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, store, on_episode,
                            total=len(task_list) * samples, already=len(done), policy_options=policy_options,
-                           concurrency=concurrency)
+                           concurrency=concurrency, max_retries=max_retries)
     else:
         raise ValueError(f"backend must be 'thread' or 'ray', got {backend!r}")
     trajs = sorted(done + new, key=lambda t: (t.task_id, t.sample))
@@ -193,7 +198,7 @@ def split_slots(concurrency: int, workers: int) -> list[int]:
 
 
 def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, store, on_episode, total, already,
-                 policy_options=None, concurrency=None):
+                 policy_options=None, concurrency=None, max_retries=2):
     q: queue.Queue = queue.Queue()
     for job in jobs:
         q.put(job)
@@ -219,7 +224,12 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
                     task_id, sample = q.get_nowait()
                 except queue.Empty:
                     return
-                record([run_episode(env, pol, task_id, sample, seed)])
+                traj = run_episode(env, pol, task_id, sample, seed)
+                for _ in range(max_retries):
+                    if traj.infra_error is None:
+                        break
+                    traj = run_episode(env, pol, task_id, sample, seed)
+                record([traj])
         except BaseException as exc:  # surfaced after the other workers finish
             stop.set()
             errors.append(exc)
@@ -269,7 +279,12 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
                     task_id, sample = q.get_nowait()
                 except queue.Empty:
                     return
-                outbox.put(await arun_episode(env, pol, task_id, sample, seed, executor=pool))
+                traj = await arun_episode(env, pol, task_id, sample, seed, executor=pool)
+                for _ in range(max_retries):
+                    if traj.infra_error is None:
+                        break
+                    traj = await arun_episode(env, pol, task_id, sample, seed, executor=pool)
+                outbox.put(traj)
 
         async def main() -> None:
             asyncio.get_running_loop().set_default_executor(pool)  # where Policy.aact's to_thread runs

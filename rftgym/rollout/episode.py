@@ -18,7 +18,8 @@ import numpy as np
 
 from rftgym.env import ToolEnv
 from rftgym.policies import Policy, PolicyFatalError
-from rftgym.types import Trajectory
+from rftgym.sandbox import SandboxError
+from rftgym.types import InfraError, Trajectory
 
 
 def episode_seed(run_seed: int, task_id: str, sample: int) -> int:
@@ -29,7 +30,9 @@ def episode_seed(run_seed: int, task_id: str, sample: int) -> int:
 
 def run_episode(env: ToolEnv, policy: Policy, task_id: str, sample: int, run_seed: int) -> Trajectory:
     """Run one episode to its end. Errors of the policy or the env are recorded on the trajectory,
-    except ``PolicyFatalError``: it would fail every episode alike, so it propagates to stop the run."""
+    except ``PolicyFatalError``: it would fail every episode alike, so it propagates to stop the run.
+    A failure of the machinery (``is_infra``: a sandbox that would not start, an ``InfraError`` from
+    a tool) also sets ``Trajectory.infra_error``, as does a grade with ``infra`` (see ``ToolEnv``)."""
     seed = episode_seed(run_seed, task_id, sample)
     rng = np.random.default_rng(seed)
     started = time.monotonic()
@@ -85,7 +88,16 @@ def _failed(env: ToolEnv, reset_done: bool, task_id: str, seed: int, exc: Except
     traj = env.trajectory if reset_done and env.trajectory is not None else Trajectory(
         task_id=task_id, env_id=env.env_spec.env_id, seed=seed)
     traj.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
+    if is_infra(exc) and traj.infra_error is None:
+        traj.infra_error = f"{type(exc).__name__}: {exc}"
     return traj
+
+
+def is_infra(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure of the machinery rather than of the policy or the agent:
+    ``InfraError`` (a tool server that kept failing, a grader's dead sandbox) or ``SandboxError``
+    (a sandbox or container that would not start or went away)."""
+    return isinstance(exc, (InfraError, SandboxError))
 
 
 def _stamp(traj: Trajectory, policy: Policy, sample: int, seed: int, started: float) -> Trajectory:

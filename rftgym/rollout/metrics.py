@@ -26,12 +26,39 @@ def sim_latency(traj: Trajectory, model_latency: float) -> float:
     return sum(model_latency + t.tool_seconds for t in traj.turns)
 
 
+def scored(trajs: list[Trajectory]) -> list[Trajectory]:
+    """The episodes whose reward is a reward: finished without error and without ``infra_error``."""
+    return [t for t in trajs if t.error is None and t.infra_error is None]
+
+
+def group_advantages(trajs: list[Trajectory], *, scale: bool = True, eps: float = 1e-4) -> dict[tuple[str, int], float | None]:
+    """GRPO advantages: per task, ``(reward - group mean) / (group std + eps)`` (``scale=False``: no
+    division), keyed by ``(task_id, sample)``. Only scored episodes (``scored``) form a group and get a
+    number; an episode with an error or an ``infra_error`` gets ``None`` (no gradient), so a crashed
+    grader's 0 never pulls its group's baseline down. A group of one scored episode has advantage 0."""
+    groups: dict[str, list[Trajectory]] = defaultdict(list)
+    for t in scored(trajs):
+        groups[t.task_id].append(t)
+    out: dict[tuple[str, int], float | None] = {(t.task_id, t.sample): None for t in trajs}
+    for members in groups.values():
+        rewards = np.asarray([t.reward for t in members], dtype=float)
+        mean, std = float(rewards.mean()), float(rewards.std())
+        for t, r in zip(members, rewards):
+            out[(t.task_id, t.sample)] = float((r - mean) / (std + eps)) if scale else float(r - mean)
+    return out
+
+
 def summarize(trajs: list[Trajectory], model_latency: float = 1.0) -> dict[str, Any]:
-    """Aggregates of a run: rewards, grader components, tool use, latency, learnability."""
+    """Aggregates of a run: rewards, grader components, tool use, latency, learnability.
+
+    Rewards, grader components, per-task means and learnability are over the scored episodes only
+    (``scored``): ``infra_errors`` counts the episodes the machinery failed (kept out), and
+    ``episodes_scored`` those whose reward counts. Tool use and latency are over every finished episode."""
     done = [t for t in trajs if t.error is None]
-    rewards = [t.reward for t in done]
+    good = scored(trajs)
+    rewards = [t.reward for t in good]
     components: dict[str, list[float]] = defaultdict(list)
-    for t in done:
+    for t in good:
         for name, value in (t.grade.components if t.grade else {}).items():
             components[name].append(float(value))
     calls = [t.tool_calls for t in done]
@@ -39,7 +66,7 @@ def summarize(trajs: list[Trajectory], model_latency: float = 1.0) -> dict[str, 
     per_turn = [c for t in done for c in [turn.calls for turn in t.turns]]
     latencies = [lat for t in done for turn in t.turns for lat in turn.call_latencies]
     by_task: dict[str, list[float]] = defaultdict(list)
-    for t in done:
+    for t in good:
         by_task[t.task_id].append(t.reward)
     per_task = {k: {"reward_mean": float(np.mean(v)), "reward_std": float(np.std(v)), "samples": len(v)}
                 for k, v in sorted(by_task.items())}
@@ -48,6 +75,8 @@ def summarize(trajs: list[Trajectory], model_latency: float = 1.0) -> dict[str, 
     summary: dict[str, Any] = {
         "episodes": len(trajs),
         "episodes_failed": len(trajs) - len(done),
+        "episodes_scored": len(good),
+        "infra_errors": sum(1 for t in trajs if t.infra_error is not None),
         "reward_mean": float(np.mean(rewards)) if rewards else 0.0,
         "reward_std": float(np.std(rewards)) if rewards else 0.0,
         **{f"{name}_mean": float(np.mean(v)) for name, v in sorted(components.items())},

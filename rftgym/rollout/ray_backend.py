@@ -13,7 +13,9 @@
   and queues those episodes again, to run on whichever live actor has a free slot, at most
   ``max_retries`` more times each; an episode that runs out of retries is recorded with
   ``Trajectory.error`` and the run goes on. Each episode restarts from its pristine snapshot and its
-  own seed, so a retried episode is the episode it would have been. A ``PolicyFatalError`` ends the
+  own seed, so a retried episode is the episode it would have been. An episode that comes back with
+  ``infra_error`` (a sandbox or grader failure inside the actor) is queued again the same way, sharing
+  the same ``max_retries`` count, and kept with its ``infra_error`` when they run out. A ``PolicyFatalError`` ends the
   run, as in the thread backend; any other error raised by the actor machinery itself is a bug or a
   misconfiguration and propagates.
 - Rate limits hold for the run: when the policy keeps to ``rpm``/``tpm`` (``Policy.rate_limits``),
@@ -240,7 +242,12 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
                     if isinstance(exc.cause, PolicyFatalError):
                         raise exc.cause from None
                     raise
-                batch.append(Trajectory.from_dict(data))
+                traj = Trajectory.from_dict(data)
+                if traj.infra_error is not None and attempts[job] < max_retries:
+                    attempts[job] += 1  # the machinery failed: run it again, from its snapshot and seed
+                    pending.appendleft(job)
+                    continue
+                batch.append(traj)
             fill()  # freed slots get their next episode before the driver waits on the disk
             record(batch)
     finally:

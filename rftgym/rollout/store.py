@@ -64,14 +64,17 @@ class RunStore:
             os.fsync(fh.fileno())
 
     def load(self) -> list[Trajectory]:
+        """The recorded episodes, one per ``(task_id, sample)``: when an episode was recorded twice (a
+        resume re-ran one that had an ``infra_error``), the later record wins."""
         if not self.path.exists():
             return []
-        out = []
+        out: dict[tuple[str, int], Trajectory] = {}
         with open(self.path, encoding="utf-8") as fh:
             for line in fh:
                 if line.strip():
-                    out.append(Trajectory.from_dict(json.loads(line)))
-        return out
+                    traj = Trajectory.from_dict(json.loads(line))
+                    out[(traj.task_id, traj.sample)] = traj
+        return list(out.values())
 
     def append(self, traj: Trajectory) -> None:
         line = traj.to_json() + "\n"
