@@ -43,7 +43,10 @@ from rftgym.spaces import AssistantTurn, Conversation
 from rftgym.tasks import load_tasks
 from rftgym.tools import Tool, resolve_tools
 from rftgym.tools.executor import ToolExecutor
-from rftgym.types import Task, ToolCall, ToolResult, Trajectory, TurnRecord
+from rftgym.types import Grade, Task, ToolCall, ToolResult, Trajectory, TurnRecord
+
+# How long the end of an episode waits for a tool call that timed out but still runs on the workspace.
+_SETTLE_S = 60.0
 
 
 @dataclass
@@ -130,8 +133,7 @@ class ToolEnv(gym.Env):
         if self._sandbox is None:
             self._sandbox = make_sandbox(self._sandbox_arg, **self._sandbox_options)
         if self.workspace is not None:
-            self._sandbox.release(self.workspace)
-            self.workspace = None
+            self._give_back()
         self.workspace = self._sandbox.open(self.task.repo, self.task.commit, image=self.task.image or self.image)
         # Tools that keep state elsewhere (remote tools) key it by episode and need the task row.
         self.workspace.episode = {"trace_id": uuid.uuid4().hex, "item": self.task.item()}
@@ -212,7 +214,11 @@ class ToolEnv(gym.Env):
         traj = self.trajectory
         traj.terminated, traj.truncated, traj.truncation_reason = terminated, truncated, reason
         traj.wall_s = time.monotonic() - self._started
-        grade = safe_grade(self.grader, self.task, traj, self.workspace)
+        if self._executor.settle(self.workspace, _SETTLE_S):
+            grade = safe_grade(self.grader, self.task, traj, self.workspace)
+        else:  # a timed-out tool still writes the workspace: grading it now would grade a moving target
+            grade = Grade(0.0, {}, f"a tool call that timed out was still running {_SETTLE_S:.0f} s after the "
+                          "episode ended; the workspace was not graded", infra=True)
         traj.grade, traj.reward = grade, float(grade.score)
         if grade.infra and traj.infra_error is None:
             traj.infra_error = f"grading failed in the machinery: {grade.error}"
@@ -304,12 +310,18 @@ class ToolEnv(gym.Env):
             lines.append(f"[{m['role']}] {body}")
         return "\n".join(lines)
 
+    def _give_back(self) -> None:
+        """Return the workspace to the pool once no timed-out call still runs on it; a workspace that
+        stays held is closed instead, so that no later episode gets it."""
+        ws, self.workspace = self.workspace, None
+        if self._executor.settle(ws, _SETTLE_S):
+            self._sandbox.release(ws)
+        else:
+            ws.close()
+
     def close(self) -> None:
         if self.workspace is not None and self._sandbox is not None:
-            try:
-                self._sandbox.release(self.workspace)
-            finally:
-                self.workspace = None
+            self._give_back()
         if self._sandbox is not None and self._owns_sandbox:
             self._sandbox.close()
             self._sandbox = None

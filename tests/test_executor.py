@@ -278,3 +278,39 @@ def test_a_shell_command_is_killed_before_the_executor_gives_up(workspace):
     time.sleep(2)  # past the moment a command left running would have written
     probe = workspace.exec("test -e late.txt && echo wrote || echo stopped", timeout=10)
     assert probe.stdout.strip() == "stopped"
+
+
+def test_the_env_waits_for_a_hung_writer_before_grading_and_pooling(tmp_path):
+    """A writer that outlives its timeout is waited for before the grade is taken and before the
+    workspace goes back to the pool; one that never ends makes the grade an infra failure."""
+    import threading
+
+    import gymnasium as gym
+
+    import rftgym.env as env_module
+    from rftgym.tools import tool
+
+    release = threading.Event()
+
+    @tool(parallel_safe=False, timeout=0.2, register=False)
+    def hang_write() -> str:
+        """Writes after a long pause."""
+        release.wait(60)
+        return "wrote"
+
+    env = gym.make("rftgym/FileLocalization-v0", tools=["read_file", hang_write], max_turns=1).unwrapped
+    old = env_module._SETTLE_S
+    env_module._SETTLE_S = 0.5
+    try:
+        env.reset(seed=0)  # one turn: the episode ends (truncated) while the writer still runs
+        _, _, _, truncated, info = env.step({"role": "assistant", "content": None, "tool_calls": [
+            {"id": "a", "type": "function", "function": {"name": "hang_write", "arguments": "{}"}}]})
+        assert truncated and info["grade"]["infra"] and "still running" in info["grade"]["error"]
+        assert info["infra_error"]
+        stale = env.workspace
+        env.reset(seed=1)  # still held: the stale workspace is closed, not pooled
+        assert env.workspace is not stale
+    finally:
+        env_module._SETTLE_S = old
+        release.set()
+        env.close()
