@@ -6,6 +6,7 @@ import ast
 import difflib
 from typing import Literal
 
+from rftgym.sandbox.safepath import reader
 from rftgym.tools import ToolError, tool
 
 
@@ -47,15 +48,15 @@ def definitions(text: str) -> list[tuple[str, str, int, str]]:
 
 def _table(ws) -> list[tuple[str, str, str, int, str]]:
     """All definitions in the tree; cached on the snapshot while the episode changed no file."""
-    snap = getattr(ws, "snapshot", None)
-    changed = ws.changed_paths()
+    files = reader(ws)  # links leading outside the workspace are neither listed nor read
+    snap, changed = files.snapshot, files.changed
     cacheable = snap is not None and changed is not None and not changed
     if cacheable and "symbols" in snap.derived:
         return snap.derived["symbols"]
     table = []
-    for path in ws.files():
+    for path in files.files():
         if path.endswith(".py"):
-            text = ws.read_text(path)
+            text = files.read_text(path)
             if text is not None:
                 table.extend((q, k, path, line, sig) for q, k, line, sig in definitions(text))
     if cacheable:
