@@ -185,6 +185,17 @@ def walk_inside(root: str | Path, rel: str = ".") -> list[str]:
     return out
 
 
+def _snapshot_safe_files(snap) -> list[str]:
+    """The snapshot's files that are not links resolving outside its tree (computed once per snapshot)."""
+    safe = snap.derived.get("safe_files")
+    if safe is None:
+        tree = snap.tree
+        safe = [f for f in snap.files if not os.path.islink(os.path.join(tree, f)) or is_inside(tree, f)]
+        safe = snap.derived.setdefault("safe_files", safe)
+        snap.derived.setdefault("safe_set", frozenset(safe))
+    return safe
+
+
 class WorkspaceReader:
     """The files and texts of a workspace as one tool call may see them (see the module docstring).
 
@@ -200,16 +211,9 @@ class WorkspaceReader:
         self.changed = ws.changed_paths() if self.snapshot is not None else None
         self._files: list[str] | None = None
 
-    # -- snapshot facts, computed once per snapshot ------------------------------------------------
     def _snapshot_safe(self) -> frozenset[str]:
-        """The snapshot's files that are not links resolving outside its tree."""
-        snap = self.snapshot
-        safe = snap.derived.get("safe_files")
-        if safe is None:
-            tree = snap.tree
-            safe = frozenset(f for f in snap.files if not os.path.islink(os.path.join(tree, f)) or is_inside(tree, f))
-            safe = snap.derived.setdefault("safe_files", safe)
-        return safe
+        _snapshot_safe_files(self.snapshot)
+        return self.snapshot.derived["safe_set"]
 
     def touched(self, rel: str) -> bool:
         """Whether the episode changed ``rel`` or a directory above it (True when nothing is tracked)."""

@@ -86,17 +86,18 @@ class BM25:
 
 
 def index_for(files) -> BM25:
-    """The snapshot's index when the episode changed nothing; otherwise one rebuilt for this tree.
-
-    ``files``: the call's ``WorkspaceReader`` (links leading outside the workspace are not indexed).
-    """
-    changed, snap = files.changed, files.snapshot
-    if snap is not None and changed is not None and not changed:
-        index = snap.derived.get("bm25")
-        if index is None:
-            index = snap.derived.setdefault("bm25", BM25.build(files, files.files()))
-        return index
+    """A full in-memory index of the call's tree (the reference implementation; tools use ``rank``)."""
     return BM25.build(files, files.files())
+
+
+def rank(files, query: str) -> list[tuple[float, str]]:
+    """BM25 ranking of the call's tree: the snapshot's persisted index plus the episode's changes
+    (``rftgym.tools.index``); workspaces without a snapshot fall back to a full in-memory build."""
+    if files.snapshot is None:
+        return index_for(files).search(query)
+    from rftgym.tools.index import View
+
+    return View(files).search(list(dict.fromkeys(tokenize(query))))
 
 
 @tool(parallel_safe=True)
@@ -112,7 +113,7 @@ def search_code(ws, query: str, max_results: int = 10) -> str:
         raise ToolError("INVALID_ARGS", "query has no searchable words; include identifiers or keywords")
     max_results = max(1, min(int(max_results), 50))
     files = reader(ws)
-    ranked = index_for(files).search(query)[:max_results]
+    ranked = rank(files, query)[:max_results]
     if not ranked:
         return f"no files match {query!r}"
     terms = set(tokenize(query))
