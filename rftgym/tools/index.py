@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-_VERSION = 1
+_VERSION = 2
 _K1, _B = 1.2, 0.75
 _OVERLAY_MAX = 4096  # cached (path, text) -> tokens/definitions of changed files, per process
 
@@ -88,11 +88,7 @@ class SnapshotIndex:
         self.indptr = np.array(indptr, dtype=np.int64)
         self.docs = np.array(docs, dtype=np.int32)
         self.tfs = np.array(tfs, dtype=np.float64)
-        self.counts = counts  # kept for df corrections when an episode removes or changes a file
         self.symbols = symbols
-        self.symbols_by_path: dict[str, list] = {}
-        for row in symbols:
-            self.symbols_by_path.setdefault(row[2], []).append(row)
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         k = self.terms.get(term)
@@ -233,13 +229,14 @@ class View:
         avg = total / n
         scores = np.zeros(len(base.paths), dtype=np.float64)
         added_scores = {p: 0.0 for p in self.added}
+        removed_ids = np.fromiter(removed, dtype=np.int32, count=len(removed))
         for t in terms:
             df = base.df(t)
-            if removed:
-                df -= sum(1 for i in removed if t in base.counts[i])
+            docs, tfs = base.postings(t)
+            if removed and len(docs):
+                df -= int(np.isin(docs, removed_ids).sum())
             df += sum(1 for c, _ in self.added.values() if t in c)
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-            docs, tfs = base.postings(t)
             if len(docs):
                 length = base.lengths[docs]
                 scores[docs] += idf * tfs * (_K1 + 1) / (tfs + _K1 * (1 - _B + _B * length / avg))

@@ -121,6 +121,9 @@ def search_code(ws, query: str, max_results: int = 10) -> str:
     for score, path in ranked:
         best, best_hits = "", 0
         for n, line in enumerate((files.read_text(path) or "").splitlines(), 1):
+            low = line.lower()  # every term of a line is a substring of it: skip lines holding none
+            if not any(t in low for t in terms):
+                continue
             hits = len(terms.intersection(tokenize(line)))
             if hits > best_hits:
                 best, best_hits = f"L{n}: {line.strip()[:160]}", hits
