@@ -93,10 +93,12 @@ def bench_package(package: str, work: Path) -> dict:
         ws = sb.open(str(repo), sha)
         res["first_search_code_ms_cold_cache"] = round(timed(call, ws, "search_code", query=query)[0], 1)
         print(f"{package}: index built {res['first_search_code_ms_cold_cache']:.0f} ms", file=sys.stderr, flush=True)
-        res["first_find_symbol_ms_after_index"] = round(timed(call, ws, "find_symbol", name=symbol)[0], 1)
-        res["index_file_mb"] = round(I.index_path(snap).stat().st_size / 1e6, 1)
-        snap.derived.pop("index", None)  # a new process: the persisted index is loaded, not rebuilt
+        res["first_find_symbol_ms_cold_cache"] = round(timed(call, ws, "find_symbol", name=symbol)[0], 1)
+        res["index_file_mb"] = {k: round(I.index_path(snap, k).stat().st_size / 1e6, 1) for k in ("bm25", "symbols")}
+        snap.derived.pop("bm25", None)  # a new process: the persisted indexes are loaded, not rebuilt
+        snap.derived.pop("symbols", None)
         res["first_search_code_ms_persisted_index"] = round(timed(call, ws, "search_code", query=query)[0], 1)
+        res["first_find_symbol_ms_persisted_index"] = round(timed(call, ws, "find_symbol", name=symbol)[0], 1)
         res["warm_ms"] = {
             "search_code": median_ms(lambda: call(ws, "search_code", query=query)),
             "find_symbol": median_ms(lambda: call(ws, "find_symbol", name=symbol)),

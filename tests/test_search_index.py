@@ -53,35 +53,40 @@ def ws(repo):
 
 
 def _forget_in_memory(snap):
-    snap.derived.pop("index", None)
+    snap.derived.pop("bm25", None)
+    snap.derived.pop("symbols", None)
 
 
 def test_index_is_persisted_and_reused(ws, monkeypatch):
     snap = ws.snapshot
-    assert not I.index_path(snap).exists()
+    assert not I.index_path(snap, "bm25").exists() and not I.index_path(snap, "symbols").exists()
     first = run(ws, "search_code", query="parse text")
-    assert I.index_path(snap).exists()
+    run(ws, "find_symbol", name="Parser")
+    assert I.index_path(snap, "bm25").exists() and I.index_path(snap, "symbols").exists()
     _forget_in_memory(snap)  # a new process: nothing in memory, the cache file is there
 
     def no_build(_snap):
         raise AssertionError("the persisted index should have been loaded, not rebuilt")
 
     monkeypatch.setattr(I, "build", no_build)
+    monkeypatch.setattr(I, "build_symbols", no_build)
     assert run(ws, "search_code", query="parse text") == first
     assert "pkg/core.py:1: class Parser" in run(ws, "find_symbol", name="Parser")
 
 
 def test_concurrent_first_calls_build_once(ws, monkeypatch):
     builds = []
-    real_build = I.build
     gate = threading.Event()
 
-    def counting_build(snap):
-        builds.append(1)
-        gate.wait(5)  # hold the build so every other caller arrives while it runs
-        return real_build(snap)
+    def counting(kind, real):
+        def counting_build(snap):
+            builds.append(kind)
+            gate.wait(5)  # hold the build so every other caller arrives while it runs
+            return real(snap)
+        return counting_build
 
-    monkeypatch.setattr(I, "build", counting_build)
+    monkeypatch.setattr(I, "build", counting("bm25", I.build))
+    monkeypatch.setattr(I, "build_symbols", counting("symbols", I.build_symbols))
     outs = []
     threads = [threading.Thread(target=lambda i=i: outs.append(
         run(ws, "search_code" if i % 2 else "find_symbol", **({"query": "parse"} if i % 2 else {"name": "parse"}))))
@@ -91,7 +96,7 @@ def test_concurrent_first_calls_build_once(ws, monkeypatch):
     gate.set()
     for t in threads:
         t.join(30)
-    assert len(builds) == 1 and len(outs) == 8
+    assert sorted(builds) == ["bm25", "symbols"] and len(outs) == 8
 
 
 def _same_as_full_rebuild(ws):

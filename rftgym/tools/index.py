@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-_VERSION = 2
+_VERSION = 3
 _K1, _B = 1.2, 0.75
 _OVERLAY_MAX = 4096  # cached (path, text) -> tokens/definitions of changed files, per process
 
-_build_locks: dict[int, threading.Lock] = {}
+_build_locks: dict[tuple[int, str], threading.Lock] = {}
 _build_locks_guard = threading.Lock()
 _overlay: dict[tuple[str, str], tuple[Counter, list]] = {}
 _overlay_lock = threading.Lock()
@@ -69,7 +69,7 @@ def analyse(path: str, text: str) -> tuple[Counter, list]:
 class SnapshotIndex:
     """The BM25 postings and symbol table of one snapshot's files (immutable once built)."""
 
-    def __init__(self, paths: list[str], counts: list[Counter], symbols: list) -> None:
+    def __init__(self, paths: list[str], counts: list[Counter]) -> None:
         self.paths = paths
         self.pos = {p: i for i, p in enumerate(paths)}
         self.lengths = np.array([sum(c.values()) for c in counts], dtype=np.float64)
@@ -88,7 +88,6 @@ class SnapshotIndex:
         self.indptr = np.array(indptr, dtype=np.int64)
         self.docs = np.array(docs, dtype=np.int32)
         self.tfs = np.array(tfs, dtype=np.float64)
-        self.symbols = symbols
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         k = self.terms.get(term)
@@ -103,75 +102,101 @@ class SnapshotIndex:
 
 
 def build(snap) -> SnapshotIndex:
-    """Read and analyse every safe text file of ``snap`` (see ``safepath``)."""
+    """The BM25 index of every safe text file of ``snap`` (see ``safepath``)."""
     from rftgym.sandbox.safepath import _snapshot_safe_files
 
-    paths, counts, symbols = [], [], []
+    paths, counts = [], []
     for p in _snapshot_safe_files(snap):
         text = snap.read_text(p)
         if text is None:
             continue
         paths.append(p)
         counts.append(_doc_terms(p, text))
-        symbols.extend(_defs(p, text))
-    return SnapshotIndex(paths, counts, symbols)
+    return SnapshotIndex(paths, counts)
 
 
-def index_path(snap) -> Path:
-    return Path(snap.tree).parent / f"index-v{_VERSION}.pkl"
+def build_symbols(snap) -> list:
+    """Every definition in the safe Python files of ``snap``: (qualname, kind, path, line, signature).
+
+    Separate from the BM25 index because ``ast.parse`` costs most of a build: a first search_code
+    does not wait for it, and a first find_symbol does not wait for BM25.
+    """
+    from rftgym.sandbox.safepath import _snapshot_safe_files
+
+    rows = []
+    for p in _snapshot_safe_files(snap):
+        if p.endswith(".py"):
+            text = snap.read_text(p)
+            if text is not None:
+                rows.extend(_defs(p, text))
+    return rows
 
 
-def _load(path: Path) -> SnapshotIndex | None:
+def index_path(snap, kind: str = "bm25") -> Path:
+    return Path(snap.tree).parent / f"index-{kind}-v{_VERSION}.pkl"
+
+
+def _load(path: Path, kind: type):
     try:
         with open(path, "rb") as f:
             obj = pickle.load(f)
-        return obj if isinstance(obj, SnapshotIndex) else None
+        return obj if isinstance(obj, kind) else None
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
         return None
 
 
-def _lock_for(snap) -> threading.Lock:
+def _lock_for(snap, kind: str) -> threading.Lock:
     with _build_locks_guard:
-        return _build_locks.setdefault(id(snap), threading.Lock())
+        return _build_locks.setdefault((id(snap), kind), threading.Lock())
+
+
+def _cached(snap, kind: str, builder, typ: type):
+    """``snap.derived[kind]``: from memory, else from its cache file, else built (once) and persisted."""
+    value = snap.derived.get(kind)
+    if value is not None:
+        return value
+    with _lock_for(snap, kind):  # single flight within the process
+        value = snap.derived.get(kind)
+        if value is not None:
+            return value
+        path = index_path(snap, kind)
+        value = _load(path, typ)
+        if value is None:
+            value = _build_persisted(snap, path, builder, typ)
+        snap.derived[kind] = value
+        return value
 
 
 def snapshot_index(snap) -> SnapshotIndex:
-    """The index of ``snap``: from memory, else from its cache file, else built (once) and persisted."""
-    index = snap.derived.get("index")
-    if index is not None:
-        return index
-    with _lock_for(snap):  # single flight within the process
-        index = snap.derived.get("index")
-        if index is not None:
-            return index
-        path = index_path(snap)
-        index = _load(path)
-        if index is None:
-            index = _build_persisted(snap, path)
-        snap.derived["index"] = index
-        return index
+    """The BM25 index of ``snap`` (single-flight, persisted)."""
+    return _cached(snap, "bm25", lambda s: build(s), SnapshotIndex)
 
 
-def _build_persisted(snap, path: Path) -> SnapshotIndex:
+def snapshot_symbols(snap) -> list:
+    """The symbol table of ``snap`` (single-flight, persisted)."""
+    return _cached(snap, "symbols", lambda s: build_symbols(s), list)
+
+
+def _build_persisted(snap, path: Path, builder, typ: type):
     """Build under an flock (single flight across processes) and write the cache file atomically."""
     try:
         lock = open(str(path) + ".lock", "w")
     except OSError:  # a read-only cache: build in memory only
-        return build(snap)
+        return builder(snap)
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        index = _load(path)
-        if index is not None:
-            return index
-        index = build(snap)
+        value = _load(path, typ)
+        if value is not None:
+            return value
+        value = builder(snap)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
         try:
             with open(tmp, "wb") as f:
-                pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except OSError:
             tmp.unlink(missing_ok=True)
-        return index
+        return value
 
 
 def prepare(ws) -> None:
@@ -181,6 +206,7 @@ def prepare(ws) -> None:
         return
     try:
         snapshot_index(snap)
+        snapshot_symbols(snap)
     except Exception:  # noqa: BLE001 - a tool call will build it again and report a real problem
         pass
 
@@ -188,7 +214,7 @@ def prepare(ws) -> None:
 def prepare_in_background(ws) -> threading.Thread | None:
     """``prepare`` in a daemon thread, so an index builds while the model writes its first turn."""
     snap = getattr(ws, "snapshot", None)
-    if snap is None or "index" in snap.derived:
+    if snap is None or ("bm25" in snap.derived and "symbols" in snap.derived):
         return None
     t = threading.Thread(target=prepare, args=(ws,), daemon=True, name="rftgym-index")
     t.start()
@@ -200,17 +226,20 @@ class View:
 
     def __init__(self, files) -> None:
         """``files``: the call's ``WorkspaceReader``."""
-        self.base = snapshot_index(files.snapshot)
-        current = files.files()
+        from rftgym.sandbox.safepath import _snapshot_safe_files
+
+        self.snapshot = files.snapshot
+        self.removed_paths: set[str] = set()
+        self.added: dict[str, tuple[Counter, list]] = {}
         if files.changed is not None and not files.changed:
-            self.removed: set[int] = set()
-            self.added: dict[str, tuple[Counter, list]] = {}
             return
+        current = files.files()
         current_set = set(current)
-        self.removed = {i for i, p in enumerate(self.base.paths) if p not in current_set or files.touched(p)}
-        self.added = {}
+        base_files = _snapshot_safe_files(self.snapshot)
+        self.removed_paths = {p for p in base_files if p not in current_set or files.touched(p)}
+        in_base = self.snapshot.derived["safe_set"]
         for p in current:
-            if p in self.base.pos and self.base.pos[p] not in self.removed:
+            if p in in_base and p not in self.removed_paths:
                 continue
             text = files.read_text(p)
             if text is not None:
@@ -219,8 +248,8 @@ class View:
     # -- BM25 ------------------------------------------------------------------------------------
     def search(self, terms: list[str]) -> list[tuple[float, str]]:
         """(score, path) of every document with a positive BM25 score, best first, ties by path."""
-        base = self.base
-        removed = self.removed
+        base = snapshot_index(self.snapshot)
+        removed = {base.pos[p] for p in self.removed_paths if p in base.pos}
         n = len(base.paths) - len(removed) + len(self.added)
         if n == 0:
             return []
@@ -256,10 +285,10 @@ class View:
     # -- symbols ---------------------------------------------------------------------------------
     def symbols(self) -> list:
         """Every definition of the current tree: the snapshot's minus removed files, plus changed ones."""
-        if not self.removed and not self.added:
-            return self.base.symbols
-        gone = {self.base.paths[i] for i in self.removed}
-        rows = [r for r in self.base.symbols if r[2] not in gone]
+        table = snapshot_symbols(self.snapshot)
+        if not self.removed_paths and not self.added:
+            return table
+        rows = [r for r in table if r[2] not in self.removed_paths]
         for _, defs in self.added.values():
             rows.extend(defs)
         return rows
