@@ -229,14 +229,23 @@ class View:
         from rftgym.sandbox.safepath import _snapshot_safe_files
 
         self.snapshot = files.snapshot
-        self.removed_paths: set[str] = set()
+        self.removed_paths: frozenset[str] = frozenset()
         self.added: dict[str, tuple[Counter, list]] = {}
         if files.changed is not None and not files.changed:
             return
         current = files.files()
         current_set = set(current)
         base_files = _snapshot_safe_files(self.snapshot)
-        self.removed_paths = {p for p in base_files if p not in current_set or files.touched(p)}
+        # The removed set depends only on the change set and the file list: reuse it across calls.
+        key = (frozenset(files.changed) if files.changed is not None else None, tuple(current))
+        memo = self.snapshot.derived.setdefault("removed_memo", {})
+        removed = memo.get(key)
+        if removed is None:
+            removed = frozenset(p for p in base_files if p not in current_set or files.touched(p))
+            if len(memo) >= 64:
+                memo.clear()
+            memo[key] = removed
+        self.removed_paths = removed
         in_base = self.snapshot.derived["safe_set"]
         for p in current:
             if p in in_base and p not in self.removed_paths:
