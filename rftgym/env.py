@@ -137,6 +137,10 @@ class ToolEnv(gym.Env):
         self.workspace = self._sandbox.open(self.task.repo, self.task.commit, image=self.task.image or self.image)
         # Tools that keep state elsewhere (remote tools) key it by episode and need the task row.
         self.workspace.episode = {"trace_id": uuid.uuid4().hex, "item": self.task.item()}
+        if any(t.name in ("search_code", "find_symbol") for t in self.tools):  # index builds during turn 1
+            from rftgym.tools.index import prepare_in_background
+
+            prepare_in_background(self.workspace)
         prompt = self.env_spec.user_template.format(prompt=self.task.prompt, task=self.task)
         self._messages = [{"role": "system", "content": self.env_spec.system_prompt},
                           {"role": "user", "content": prompt}]

@@ -39,7 +39,9 @@ def write_text(ws, rel: str, text: str) -> None:
 
 
 def _text(ws, rel: str) -> str:
-    text = ws.read_text(rel)
+    from rftgym.sandbox.safepath import reader  # the read rule of every in-process tool (no links out)
+
+    text = reader(ws).read_text(rel)
     if text is None:
         raise ToolError("INVALID_ARGS", f"{rel!r} is binary or larger than 1 MB; edit it with run_shell")
     return text

@@ -6,7 +6,8 @@ import difflib
 import os
 import re
 
-from rftgym.sandbox import HIDDEN_DIRS, PathError, normalize_relpath
+from rftgym.sandbox import PathError, normalize_relpath
+from rftgym.sandbox.safepath import reader, scandir_inside
 from rftgym.tools import ToolError, tool
 
 _MAX_LINES = 400
@@ -26,7 +27,7 @@ def resolve(ws, path: str, *, must_exist: bool = True):
 
 def _suggest(ws, path: str) -> str:
     base = os.path.basename(path.rstrip("/"))
-    files = ws.files()
+    files = reader(ws).files()
     near = [f for f in files if os.path.basename(f) == base][:5]
     if not near:
         near = difflib.get_close_matches(path, files, n=3, cutoff=0.6)
@@ -48,22 +49,19 @@ def list_dir(ws, path: str = ".", depth: int = 1) -> str:
     rel_root = normalize_relpath(path)
     lines: list[str] = []
 
-    def walk(directory, prefix: str, level: int) -> None:
+    def walk(directory: str, prefix: str, level: int) -> None:
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
-        except OSError:
+            entries = scandir_inside(ws.root, directory)  # links leading outside are left out
+        except (OSError, PathError):
             return
-        for entry in entries:
-            if entry.name in HIDDEN_DIRS:
-                continue
+        for name, is_dir in entries:
             if len(lines) >= _MAX_ENTRIES:
                 return
-            is_dir = entry.is_dir(follow_symlinks=False)
-            lines.append(f"{prefix}{entry.name}{'/' if is_dir else ''}")
+            lines.append(f"{prefix}{name}{'/' if is_dir else ''}")
             if is_dir and level < depth:
-                walk(entry.path, prefix + entry.name + "/", level + 1)
+                walk(f"{directory}/{name}", prefix + name + "/", level + 1)
 
-    walk(target, "", 1)
+    walk(rel_root, "", 1)
     if not lines:
         return f"{rel_root}/ is empty"
     more = f"\n[listing capped at {_MAX_ENTRIES} entries; list a sub-directory]" if len(lines) >= _MAX_ENTRIES else ""
@@ -83,9 +81,10 @@ def read_file(ws, path: str, start_line: int = 1, end_line: int | None = None) -
     if target.is_dir():
         raise ToolError("INVALID_ARGS", f"{path!r} is a directory; use list_dir to see its contents")
     rel = normalize_relpath(path)
-    text = ws.read_text(rel)
+    text = reader(ws).read_text(rel)
     if text is None:
-        raise ToolError("INVALID_ARGS", f"{path!r} is binary or larger than 1 MB; it cannot be shown as text")
+        raise ToolError("INVALID_ARGS", f"{path!r} is binary, larger than 1 MB or a link leading outside the "
+                        "repository; it cannot be shown as text")
     lines = text.splitlines()
     total = len(lines)
     start = max(1, int(start_line))
@@ -133,10 +132,15 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def files_under(ws, path: str, glob: str | None = None) -> list[str]:
-    """Visible files below ``path`` (and matching ``glob``: against the basename if it has no '/')."""
+def files_under(ws, path: str, glob: str | None = None, *, files: list[str] | None = None) -> list[str]:
+    """Visible files below ``path`` (and matching ``glob``: against the basename if it has no '/').
+
+    ``files``: the call's file list (``WorkspaceReader.files()``); by default a new reader's. Links
+    that resolve outside the workspace are never in it.
+    """
     rel = normalize_relpath(path)
-    files = ws.files()
+    if files is None:
+        files = reader(ws).files()
     if rel != ".":
         resolve(ws, path)
         files = [f for f in files if f == rel or f.startswith(rel + "/")]

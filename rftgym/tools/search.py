@@ -15,6 +15,7 @@ from collections import Counter
 
 import regex
 
+from rftgym.sandbox.safepath import reader
 from rftgym.tools import ToolError, tool
 from rftgym.tools.fs import files_under
 
@@ -55,10 +56,11 @@ class BM25:
             self.df.update(counts.keys())
 
     @classmethod
-    def build(cls, ws, paths: list[str]) -> BM25:
+    def build(cls, files, paths: list[str]) -> BM25:
+        """The index of ``paths`` as read through ``files`` (a ``WorkspaceReader``)."""
         docs = {}
         for p in paths:
-            text = ws.read_text(p)
+            text = files.read_text(p)
             if text is not None:
                 docs[p] = Counter(tokenize(p.replace("/", " ").replace(".", " ") + " " + text))
         return cls(docs)
@@ -83,16 +85,19 @@ class BM25:
         return scored
 
 
-def index_for(ws) -> BM25:
-    """The snapshot's index when the episode changed nothing; otherwise one rebuilt for this tree."""
-    changed = ws.changed_paths()
-    snap = getattr(ws, "snapshot", None)
-    if snap is not None and changed is not None and not changed:
-        index = snap.derived.get("bm25")
-        if index is None:
-            index = snap.derived.setdefault("bm25", BM25.build(ws, ws.files()))
-        return index
-    return BM25.build(ws, ws.files())
+def index_for(files) -> BM25:
+    """A full in-memory index of the call's tree (the reference implementation; tools use ``rank``)."""
+    return BM25.build(files, files.files())
+
+
+def rank(files, query: str) -> list[tuple[float, str]]:
+    """BM25 ranking of the call's tree: the snapshot's persisted index plus the episode's changes
+    (``rftgym.tools.index``); workspaces without a snapshot fall back to a full in-memory build."""
+    if files.snapshot is None:
+        return index_for(files).search(query)
+    from rftgym.tools.index import View
+
+    return View(files).search(list(dict.fromkeys(tokenize(query))))
 
 
 @tool(parallel_safe=True)
@@ -107,14 +112,18 @@ def search_code(ws, query: str, max_results: int = 10) -> str:
     if not tokenize(query):
         raise ToolError("INVALID_ARGS", "query has no searchable words; include identifiers or keywords")
     max_results = max(1, min(int(max_results), 50))
-    ranked = index_for(ws).search(query)[:max_results]
+    files = reader(ws)
+    ranked = rank(files, query)[:max_results]
     if not ranked:
         return f"no files match {query!r}"
     terms = set(tokenize(query))
     lines = []
     for score, path in ranked:
         best, best_hits = "", 0
-        for n, line in enumerate((ws.read_text(path) or "").splitlines(), 1):
+        for n, line in enumerate((files.read_text(path) or "").splitlines(), 1):
+            low = line.lower()  # every term of a line is a substring of it: skip lines holding none
+            if not any(t in low for t in terms):
+                continue
             hits = len(terms.intersection(tokenize(line)))
             if hits > best_hits:
                 best, best_hits = f"L{n}: {line.strip()[:160]}", hits
@@ -147,9 +156,10 @@ def grep(ws, pattern: str, path: str = ".", glob: str | None = None, ignore_case
     deadline = time.monotonic() + _GREP_SECONDS
     hits: list[str] = []
     total, files_hit = 0, 0
+    files = reader(ws)
     try:
-        for rel in files_under(ws, path, glob):
-            text = ws.read_text(rel)
+        for rel in files_under(ws, path, glob, files=files.files()):
+            text = files.read_text(rel)
             if text is None:
                 continue
             # One pass over the whole text; a match counts on the line where it starts, once per line.

@@ -6,6 +6,7 @@ import ast
 import difflib
 from typing import Literal
 
+from rftgym.sandbox.safepath import reader
 from rftgym.tools import ToolError, tool
 
 
@@ -45,22 +46,25 @@ def definitions(text: str) -> list[tuple[str, str, int, str]]:
     return out
 
 
-def _table(ws) -> list[tuple[str, str, str, int, str]]:
-    """All definitions in the tree; cached on the snapshot while the episode changed no file."""
-    snap = getattr(ws, "snapshot", None)
-    changed = ws.changed_paths()
-    cacheable = snap is not None and changed is not None and not changed
-    if cacheable and "symbols" in snap.derived:
-        return snap.derived["symbols"]
+def full_table(files) -> list[tuple[str, str, str, int, str]]:
+    """All definitions in the call's tree, parsed from scratch (the reference; the tool uses ``_table``)."""
     table = []
-    for path in ws.files():
+    for path in files.files():
         if path.endswith(".py"):
-            text = ws.read_text(path)
+            text = files.read_text(path)
             if text is not None:
                 table.extend((q, k, path, line, sig) for q, k, line, sig in definitions(text))
-    if cacheable:
-        snap.derived.setdefault("symbols", table)
     return table
+
+
+def _table(ws) -> list[tuple[str, str, str, int, str]]:
+    """All definitions in the tree: the snapshot's persisted table plus the episode's changed files."""
+    files = reader(ws)  # links leading outside the workspace are neither listed nor read
+    if files.snapshot is None:
+        return full_table(files)
+    from rftgym.tools.index import View
+
+    return View(files).symbols()
 
 
 @tool(parallel_safe=True)

@@ -1,0 +1,155 @@
+"""Read tools on big real codebases (issue 13 part 2): installed package sources as git repos.
+
+For each package (default: ``transformers``, ~3,000 files; ``--packages`` for more, e.g. ``ray``),
+copies its installed source files (no ``__pycache__``, no binaries) into a fresh git repo and measures,
+with a fresh rftgym cache: snapshot creation, workspace open, the first ``search_code`` /
+``find_symbol`` (index build included), loading the persisted index in a new process state, warm
+calls of every read tool, calls after an edit (incremental index), the previous implementation's
+full rebuild per call, reset, and ``rg`` / ``git grep`` on the same tree in the same run.
+
+    python benchmarks/bench_big_repos.py [--packages transformers ray] [--out benchmarks/results/bench_big_repos.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_SKIP_DIRS = {"__pycache__", ".git"}
+_SKIP_EXT = {".so", ".pyc", ".pyd", ".dll", ".dylib", ".a", ".o", ".bin", ".pt", ".png", ".jpg", ".whl"}
+
+
+def materialise(package: str, dest: Path) -> tuple[Path, int]:
+    """Copy ``package``'s installed sources into a new git repo at ``dest``; (path, file count)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(f"package {package!r} is not installed in {sys.prefix}")
+    src = Path(list(spec.submodule_search_locations)[0])
+    count = 0
+    for dirpath, dirnames, filenames in os.walk(src):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for name in filenames:
+            p = Path(dirpath) / name
+            if p.suffix in _SKIP_EXT or p.is_symlink() or p.stat().st_size > 1_000_000:
+                continue
+            out = dest / package / p.relative_to(src)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, out)
+            count += 1
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "b",
+           "GIT_COMMITTER_EMAIL": "b@x"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", f"{package} sources"]):
+        subprocess.run(["git", *args], cwd=dest, check=True, env=env, capture_output=True)
+    return dest, count
+
+
+def timed(fn, *args, **kwargs) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return (time.perf_counter() - t) * 1000, out
+
+
+def median_ms(fn, n: int = 5) -> float:
+    return round(statistics.median(timed(fn)[0] for _ in range(n)), 2)
+
+
+def bench_package(package: str, work: Path) -> dict:
+    os.environ["RFTGYM_CACHE"] = str(work / "cache")
+    os.environ["RFTGYM_WORKDIR"] = str(work / "ws")
+    from rftgym.sandbox import repos as R
+    from rftgym.sandbox.local import LocalSandbox
+    from rftgym.sandbox.safepath import reader
+    from rftgym.tools import get_tool
+    from rftgym.tools import index as I
+    from rftgym.tools.search import index_for
+
+    t0 = time.perf_counter()
+    repo, n_files = materialise(package, work / f"src-{package}")
+    print(f"{package}: {n_files} files materialised in {time.perf_counter() - t0:.1f}s", file=sys.stderr, flush=True)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    res: dict = {"package": package, "files": n_files}
+    res["snapshot_create_ms"], snap = timed(R.snapshot, str(repo), sha)
+    res["snapshot_create_ms"] = round(res["snapshot_create_ms"], 1)
+
+    def call(ws, tool_name, **args):
+        return get_tool(tool_name).run(ws, args)
+
+    query = "attention mask padding token" if package == "transformers" else "actor scheduling resources"
+    symbol = "PreTrainedModel" if package == "transformers" else "ActorHandle"
+    pattern = r"def forward\(" if package == "transformers" else r"def remote\("
+    some_py = next(f for f in snap.files if f.endswith(".py") and "/" in f and f.count("/") >= 2)
+    with LocalSandbox() as sb:
+        res["workspace_open_ms"] = round(timed(sb.open, str(repo), sha)[0], 1)
+        ws = sb.open(str(repo), sha)
+        res["first_search_code_ms_cold_cache"] = round(timed(call, ws, "search_code", query=query)[0], 1)
+        print(f"{package}: index built {res['first_search_code_ms_cold_cache']:.0f} ms", file=sys.stderr, flush=True)
+        res["first_find_symbol_ms_cold_cache"] = round(timed(call, ws, "find_symbol", name=symbol)[0], 1)
+        res["index_file_mb"] = {k: round(I.index_path(snap, k).stat().st_size / 1e6, 1) for k in ("bm25", "symbols")}
+        snap.derived.pop("bm25", None)  # a new process: the persisted indexes are loaded, not rebuilt
+        snap.derived.pop("symbols", None)
+        res["first_search_code_ms_persisted_index"] = round(timed(call, ws, "search_code", query=query)[0], 1)
+        res["first_find_symbol_ms_persisted_index"] = round(timed(call, ws, "find_symbol", name=symbol)[0], 1)
+        res["warm_ms"] = {
+            "search_code": median_ms(lambda: call(ws, "search_code", query=query)),
+            "find_symbol": median_ms(lambda: call(ws, "find_symbol", name=symbol)),
+            "grep": median_ms(lambda: call(ws, "grep", pattern=pattern), 3),
+            "grep_fixed_glob": median_ms(lambda: call(ws, "grep", pattern="import torch", fixed_string=True,
+                                                      glob="*.py"), 3),
+            "find_files": median_ms(lambda: call(ws, "find_files", pattern="**/test_*.py")),
+            "list_dir": median_ms(lambda: call(ws, "list_dir", path=package, depth=2)),
+            "read_file": median_ms(lambda: call(ws, "read_file", path=some_py)),
+        }
+        edit = ws.exec(f"printf '\\ndef bench_added_symbol():\\n    return 1\\n' >> {some_py}", timeout=30)
+        assert edit.ok, edit.combined()
+        res["after_edit_ms"] = {
+            "search_code": median_ms(lambda: call(ws, "search_code", query=query)),
+            "find_symbol": median_ms(lambda: call(ws, "find_symbol", name="bench_added_symbol")),
+            "previous_impl_full_rebuild_per_call": round(timed(lambda: index_for(reader(ws)).search(query))[0], 1),
+        }
+        res["reset_after_edit_ms"] = round(timed(ws.reset)[0], 1)
+        ws.close()
+    tree = str(snap.tree)
+    rg = shutil.which("rg")
+    res["external_ms"] = {
+        "rg": median_ms(lambda: subprocess.run([rg, "-n", pattern, tree], capture_output=True), 3) if rg else None,
+        "git_grep": median_ms(lambda: subprocess.run(["git", "-C", tree, "grep", "-n", "-E", pattern],
+                                                     capture_output=True), 3),
+    }
+    try:
+        import resource
+
+        res["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    except ImportError:
+        pass
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--packages", nargs="+", default=["transformers"])
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_big_repos.json"))
+    args = ap.parse_args()
+    results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                           "platform": platform.platform()}, "packages": []}
+    for package in args.packages:
+        with tempfile.TemporaryDirectory(prefix=f"rftgym-bench-{package}-") as tmp:
+            r = bench_package(package, Path(tmp))
+            print(json.dumps(r, indent=2), flush=True)
+            results["packages"].append(r)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
