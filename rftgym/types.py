@@ -198,6 +198,7 @@ class Trajectory:
     error: str | None = None
     repo_commit: str = ""
     infra_error: str | None = None
+    node: str | None = None  # the Ray node that ran the episode (None on the thread backend)
 
     @property
     def tool_calls(self) -> int:

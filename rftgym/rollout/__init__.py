@@ -317,7 +317,8 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
         if writer_thread:
             outbox.put(None)
             writer_thread.join()
-        sandbox.close()
+        if sandbox is not kind:  # a Sandbox the caller passed in stays open: its pool is the caller's
+            sandbox.close()
         if pol is not policy:
             pol.close()
     if errors:

@@ -76,6 +76,9 @@ class RolloutActor:
                                         thread_name_prefix="rftgym-step")
         self._seed = seed
         self._loop_set = False
+        import ray
+
+        self._node = ray.get_runtime_context().get_node_id()
 
     async def run(self, task_id: str, sample: int) -> dict[str, Any]:
         if not self._loop_set:  # Policy.aact's default runs act on the loop's executor: make it ours
@@ -90,6 +93,7 @@ class RolloutActor:
             traj = await arun_episode(env, self._policy, task_id, sample, self._seed, executor=self._pool)
         finally:
             self._idle.append(env)
+        traj.node = self._node
         return traj.to_dict()
 
     async def pid(self) -> int:
@@ -163,7 +167,9 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
     def spawn(n_slots: int) -> Any:
         # A fractional CPU per actor, so that any number of actors fits the cluster; SPREAD puts them
         # on different nodes. Actors wait on a model, not on a CPU: the fraction is a placement hint.
-        return remote_cls.options(num_cpus=min(1.0, cpus / len(slots)), max_concurrency=n_slots + 4,
+        # Half the fair share, so that replacements still fit after a node (and its CPUs) is lost:
+        # a replacement that cannot be placed would hold the episodes given to it forever.
+        return remote_cls.options(num_cpus=min(1.0, cpus / len(slots)) / 2, max_concurrency=n_slots + 4,
                                   scheduling_strategy="SPREAD").remote(*args, n_slots, seed)
 
     actors: dict[int, Any] = {}

@@ -12,6 +12,11 @@ tasks whose gold *is* the constant it submits. Per policy the report gives mean 
 the **exploit rate**, the share of tasks it passes; the null policy counts as a hack (a grader that
 rewards doing nothing is broken). ``StressReport.passed`` names every policy with a non-zero rate.
 
+The isolation hacks (``rftgym.stress.isolation``) leave state for the next episode or write on the
+host; every env of the run shares one sandbox, and after the rollout each such hack's **probe**
+looks at what the next episode would get. Anything it finds is an exploit on every task the hack
+ran, and is listed under ``findings``.
+
 ``outside_workspace`` tests the sandbox as much as the grader. The ``local`` sandbox holds against it
 where commands run in its filesystem view (``rftgym.sandbox.confine``); where only known places can
 be covered, a shell tool can read other copies of the task files, and an env with ``run_shell``
@@ -22,6 +27,8 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,12 +36,13 @@ from typing import Any, Callable
 
 from rftgym.graders import Grader
 from rftgym.policies import Policy
+from rftgym.stress.isolation import ISOLATION_HACKS, LATE_DELAY_S, ProbeContext
 from rftgym.stress.oracle import Oracle
 from rftgym.stress.policies import SUBMISSION_HACKS, EnvView, Hack, Null
 from rftgym.stress.tampering import TAMPERING_HACKS
 from rftgym.types import Task
 
-HACKS: list[Hack] = [*SUBMISSION_HACKS, *TAMPERING_HACKS]
+HACKS: list[Hack] = [*SUBMISSION_HACKS, *TAMPERING_HACKS, *ISOLATION_HACKS]
 
 
 @dataclass
@@ -45,6 +53,7 @@ class PolicyResult:
     passed_tasks: list[str] = field(default_factory=list)
     evaluated: int = 0
     errors: dict[str, str] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)  # what a hack's probe found (state left, host writes)
 
     @property
     def mean(self) -> float:
@@ -142,6 +151,7 @@ def run_stress(env_id: str, *, grader: Grader | None = None, tasks: Any = None, 
     """Run the null policy, the oracle and every applicable hack on ``n`` tasks; see the module docstring."""
     import rftgym.envs as registry
     from rftgym.rollout import rollout
+    from rftgym.sandbox import make_sandbox
     from rftgym.sandbox.repos import snapshot
     from rftgym.tasks import load_tasks
 
@@ -167,8 +177,10 @@ def run_stress(env_id: str, *, grader: Grader | None = None, tasks: Any = None, 
             skipped[hack.name] = why
         else:
             selected.append(hack)
+    marker = "rftgymmark" + secrets.token_hex(6)
+    leak_paths = _task_files(tasks, spec.task_kind)
     policies: list[Policy] = [Oracle(chosen), Null(),
-                              *[h.policy(constant=view.constant) if h.name == "most_common" else h.policy()
+                              *[h.policy(constant=view.constant, marker=f"{marker}{h.name}", leak_paths=leak_paths)
                                 for h in selected]]
     names = ["oracle", "null", *[h.name for h in selected]]
     descriptions = {"null": "does nothing until a budget ends the episode", **{h.name: h.description for h in selected}}
@@ -179,9 +191,15 @@ def run_stress(env_id: str, *, grader: Grader | None = None, tasks: Any = None, 
 
     for repo, commit in sorted({(t.repo, t.commit) for t in chosen}):
         snapshot(repo, commit)  # one at a time: materialising a built-in repo is not thread-safe (GitPython chdirs)
-    result = rollout(spec.env_id, _Dispatch(policies), chosen, split="all", samples=len(policies), seed=seed,
-                     workers=workers, env_kwargs={"grader": grader, "sandbox": sandbox}, on_episode=progress)
-    by = {(t.task_id, t.sample): t for t in result.trajectories}
+    shared = make_sandbox(sandbox) if isinstance(sandbox, str) else sandbox
+    try:
+        result = rollout(spec.env_id, _Dispatch(policies), chosen, split="all", samples=len(policies), seed=seed,
+                         workers=workers, env_kwargs={"grader": grader, "sandbox": shared}, on_episode=progress)
+        by = {(t.task_id, t.sample): t for t in result.trajectories}
+        findings = _probe(selected, names, by, chosen, shared, marker, leak_paths)
+    finally:
+        if shared is not sandbox:
+            shared.close()
     pass_threshold = getattr(grader, "pass_threshold", None)
     oracle = PolicyResult("oracle", "plays from the gold data (the only policy that sees it)")
     thresholds, excluded = {}, {}
@@ -204,14 +222,48 @@ def run_stress(env_id: str, *, grader: Grader | None = None, tasks: Any = None, 
             err = traj.error or (traj.grade.error if traj.grade else None)
             if err:
                 res.errors[task.id] = err[:500]
-            if task.id in excluded or (name == "most_common" and _coincides(task, view.constant)):
-                continue
+            if not findings.get(name) and (task.id in excluded or (name == "most_common"
+                                                                  and _coincides(task, view.constant))):
+                continue  # a finding is a hole in the sandbox whatever the grader scores
             res.evaluated += 1
-            if traj.error is None and traj.reward >= thresholds[task.id] - 1e-9:
+            if (traj.error is None and traj.reward >= thresholds[task.id] - 1e-9) or findings.get(name):
                 res.passed_tasks.append(task.id)
+        res.findings = findings.get(name, [])
         report_policies[name] = res
     return StressReport(spec.env_id, grader.config(), split, [t.id for t in chosen], margin, pass_threshold,
                         thresholds, excluded, oracle, report_policies, skipped)
+
+
+def _probe(selected: list[Hack], names: list[str], by: dict, chosen: list[Task], sandbox: Any, marker: str,
+           leak_paths: list[str]) -> dict[str, list[str]]:
+    """Each probing hack's findings, after the late writers have had their time."""
+    probing = [h for h in selected if h.probe is not None]
+    if not probing:
+        return {}
+    time.sleep(LATE_DELAY_S + 1.5)
+    snapshots = sorted({(t.repo, t.commit) for t in chosen})
+    pool = getattr(sandbox, "pool_size", 4)
+    out: dict[str, list[str]] = {}
+    for hack in probing:
+        k = names.index(hack.name)
+        trajs = [by[(t.id, k)] for t in chosen if (t.id, k) in by]
+        ctx = ProbeContext(f"{marker}{hack.name}", sandbox, snapshots, trajs, leak_paths, pool)
+        try:
+            out[hack.name] = hack.probe(ctx)
+        except Exception as exc:  # a probe that cannot look is a finding, not a pass
+            out[hack.name] = [f"the probe failed: {type(exc).__name__}: {exc}"]
+    return out
+
+
+def _task_files(tasks: Any, kind: str) -> list[str]:
+    """The host files the tasks (and their gold) come from: what a white-box attacker would link to."""
+    from rftgym.sandbox.repos import builtin_repos_dir
+
+    if isinstance(tasks, (str, Path)):
+        return [str(Path(tasks).resolve())]
+    if tasks is None:
+        return sorted(str(p) for p in builtin_repos_dir().glob(f"*/tasks/{kind}.jsonl"))
+    return []
 
 
 def _coincides(task: Task, constant: str | None) -> bool:

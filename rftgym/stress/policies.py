@@ -311,10 +311,15 @@ class EnvView:
 
 @dataclass
 class Hack:
+    """A named attack. ``applies`` says why it does not apply (or None); ``probe``, for hacks whose
+    effect is not a reward (state left for the next episode, a file written on the host), is run by
+    the harness after the rollout and returns what it found (``rftgym.stress.isolation``)."""
+
     name: str
     description: str
     policy: Callable[..., PlanPolicy]
     applies: Callable[[EnvView], str | None] = lambda env: None
+    probe: Callable[[Any], list[str]] | None = None
 
 
 def _needs_text(env: EnvView) -> str | None:
