@@ -1,6 +1,8 @@
 """``hf:<model path>``: a local Hugging Face transformers model as a policy, with batched generation.
 
 Needs the ``[hf]`` extra (transformers) and torch (``pip install torch==2.13.0`` for the CPU build).
+A GGUF model (a ``.gguf`` file, or a folder holding one) loads too, with the ``gguf`` package: its
+weights are dequantized into a transformers model (``load_pretrained``).
 
 **Prompts.** The model's own chat template renders the conversation. When the template knows about
 tools (it reads a ``tools`` variable, as the templates of Qwen, Llama 3.1+, Hermes and Mistral
@@ -36,6 +38,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,8 +62,9 @@ class Generation:
 
 
 class HFPolicy(Policy):
-    """See the module docstring. ``model`` is a local path (or hub id already in the local cache), or
-    a loaded ``PreTrainedModel`` together with its ``tokenizer`` (a trainer's live model)."""
+    """See the module docstring. ``model`` is a local path (a saved folder, a ``.gguf`` file or a folder
+    holding one, or a hub id already in the local cache), or a loaded ``PreTrainedModel`` together
+    with its ``tokenizer`` (a trainer's live model)."""
 
     def __init__(self, model: str | Any, *, tokenizer: Any = None, tool_format: str = "hermes",
                  temperature: float | None = None, top_p: float | None = None, max_tokens: int = 512,
@@ -71,12 +75,8 @@ class HFPolicy(Policy):
         self.format = get_format(tool_format)
         if isinstance(model, str):
             self.spec = f"hf:{model}"
-            try:
-                tokenizer = tokenizer or transformers.AutoTokenizer.from_pretrained(model)
-                model = transformers.AutoModelForCausalLM.from_pretrained(model, dtype=dtype)
-            except OSError as exc:
-                raise ValueError(f"cannot load a model from {model!r} ({exc}); pass hf:<folder> with the files "
-                                 "save_pretrained wrote (config.json, weights, tokenizer)") from None
+            model, loaded = load_pretrained(model, dtype=dtype)
+            tokenizer = tokenizer or loaded
         else:
             if tokenizer is None:
                 raise ValueError("HFPolicy with a model object needs its tokenizer: HFPolicy(model, tokenizer=...)")
@@ -167,6 +167,45 @@ class HFPolicy(Policy):
         self._usage["prompt_tokens"] += generation.prompt_tokens
         self._usage["completion_tokens"] += generation.completion_tokens
         return generation.message
+
+
+def gguf_file(path: str | Path) -> tuple[Path, str] | None:
+    """``(folder, file name)`` when ``path`` is a ``.gguf`` file or a folder holding exactly one
+    (and no ``config.json``: a saved transformers model wins); else ``None``. Several GGUF files in
+    one folder are an error naming them: say which with the file's path."""
+    path = Path(path).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return path.parent, path.name
+    if path.is_dir() and not (path / "config.json").exists():
+        found = sorted(p.name for p in path.glob("*.gguf"))
+        if len(found) > 1:
+            raise ValueError(f"{path} holds several GGUF files ({', '.join(found)}); give the path of one")
+        if found:
+            return path, found[0]
+    return None
+
+
+def load_pretrained(path: str | Path, dtype: str | torch.dtype = "auto") -> tuple[Any, Any]:
+    """``(model, tokenizer)`` from a saved transformers folder, a hub id already in the local cache,
+    or a GGUF file (or a folder holding one; dequantized to ``dtype``, float32 for ``"auto"``, by
+    transformers with the ``gguf`` package). Never downloads: ``HF_HUB_OFFLINE`` semantics are forced
+    through ``local_files_only``. A path that loads nothing is a ``ValueError`` saying what to pass."""
+    options: dict[str, Any] = {"local_files_only": True}
+    gguf = gguf_file(path)
+    if gguf is not None:
+        try:
+            import gguf as _gguf  # noqa: F401  (transformers reads GGUF files with it)
+        except ImportError:
+            raise ValueError(f"{path} is a GGUF model: pip install gguf (or 'rftgym[train]') to load it") from None
+        path, options["gguf_file"] = str(gguf[0]), gguf[1]
+        dtype = torch.float32 if dtype == "auto" else dtype  # GGUF tensors are quantized: "auto" has no dtype to keep
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(str(path), **options)
+        model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype, **options)
+    except OSError as exc:
+        raise ValueError(f"cannot load a model from {str(path)!r} ({exc}); pass hf:<folder> with the files "
+                         "save_pretrained wrote (config.json, weights, tokenizer), or a .gguf file") from None
+    return model, tokenizer
 
 
 class _Batcher:
