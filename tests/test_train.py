@@ -87,3 +87,71 @@ def test_export_round_trips_into_train(shop_tasks, tmp_path):
         finally:
             env.close()
         assert term and reward == pytest.approx(1.0)  # the exported python grader, run by rftgym
+
+
+# -- the trainer ----------------------------------------------------------------------------------
+def _shop_job(shop_tasks, tmp_path):
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("".join(json.dumps(t) + "\n" for t in shop_tasks))
+    export_openai_rft(ENV, tmp_path / "rft", tasks=str(tasks))
+    body = job_from_export(tmp_path / "rft", ENV, "unused",
+                           hyperparameters={"batch_size": 1, "compute_multiplier": 2, "eval_samples": 1,
+                                            "eval_interval": 100, "learning_rate_multiplier": 100.0},
+                           max_episode_steps=2)
+    body["method"]["reinforcement"]["tools"] = [{"name": "list_dir"}]  # a built-in tool (no server_url)
+    path = tmp_path / "rft" / "job.json"
+    path.write_text(json.dumps(body))
+    return path
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_two_step_run_writes_metrics_and_checkpoints_and_resumes(shop_tasks, tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("trl")
+    from tests.test_trl import tiny_model
+
+    from rftgym.train.trainer import TrainConfig, TrainError, train
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model, tok = tiny_model(shop_tasks)
+        job, out = _shop_job(shop_tasks, tmp_path), tmp_path / "run"
+        cfg = TrainConfig(target=str(job), out=str(out), max_steps=2, save_steps=1, max_completion_length=48)
+        summary = train(cfg, model=model, tokenizer=tok)
+        rows = _rows(out / "metrics.jsonl")
+        train_rows = [r for r in rows if r["split"] == "train"]
+        assert [r["step"] for r in train_rows] == [1, 2]
+        for r in train_rows:  # TRL's numbers and rftgym's, per step; 1 prompt x 2 rollouts
+            assert r["episodes"] == 2 and "reward" in r and r["reward_mean"] == pytest.approx(r["reward"])
+            assert {"tool_calls_per_rollout", "turns_per_rollout", "calls_per_turn", "tool_errors_per_rollout"} <= set(r)
+        valid = [r for r in rows if r["split"] == "valid"]
+        assert len(valid) == 2 and valid[0]["step"] == 0 and valid[-1]["step"] == 2  # before and after training
+        assert valid[0]["episodes"] == 2  # the two held-out tasks, one rollout each
+        assert (out / "checkpoint-2").is_dir() and (out / "final" / "config.json").exists()
+        assert summary["steps"] == 2 and summary["valid_before"] and summary["valid_after"]
+        with pytest.raises(TrainError, match="--resume"):
+            train(cfg, model=model, tokenizer=tok)  # a second run into the same folder must not mix rows
+
+        resumed = TrainConfig(target=str(job), out=str(out), max_steps=3, save_steps=1, max_completion_length=48,
+                              resume=True, eval=False)
+        summary = train(resumed, model=model, tokenizer=tok)
+    finally:
+        torch.set_num_threads(threads)
+    assert summary["resumed_from"].endswith("checkpoint-2") and summary["steps"] == 3
+    steps = [r["step"] for r in _rows(out / "metrics.jsonl") if r["split"] == "train"]
+    assert steps == [1, 2, 3]
+
+
+def test_resume_without_a_checkpoint_and_hosted_model_names_are_clear_errors(shop_tasks, tmp_path):
+    pytest.importorskip("trl")
+    from rftgym.train.trainer import TrainConfig, TrainError, train
+
+    job = _shop_job(shop_tasks, tmp_path)
+    with pytest.raises(TrainError, match="no checkpoint"):
+        train(TrainConfig(target=str(job), out=str(tmp_path / "none"), resume=True))
+    with pytest.raises(TrainError, match="--model PATH"):
+        train(TrainConfig(target=str(job), out=str(tmp_path / "new")))  # the job's model is "unused"

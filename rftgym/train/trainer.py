@@ -163,6 +163,12 @@ def _trim_metrics(path: Path, step: int) -> None:
     path.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
 
 
+def _evaluated_at(path: Path, step: int) -> bool:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] \
+        if path.exists() else []
+    return any(r["split"] == "valid" and r["step"] == step for r in rows)
+
+
 def last_checkpoint(out: Path) -> Path | None:
     found = [p for p in out.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
     return max(found, key=lambda p: int(p.name.split("-")[-1])) if found else None
@@ -267,8 +273,8 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None) -> dict
     if valid_data is not None and checkpoint is None:
         trainer.evaluate()
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    if valid_data is not None:
-        trainer.evaluate()
+    if valid_data is not None and not _evaluated_at(metrics_path, trainer.state.global_step):
+        trainer.evaluate()  # the end of training (unless the trainer's own schedule just did it)
     trainer.save_model(str(out / "final"))
     tokenizer.save_pretrained(str(out / "final"))
     rows = [json.loads(line) for line in metrics_path.read_text(encoding="utf-8").splitlines() if line.strip()]
