@@ -155,3 +155,20 @@ def test_resume_without_a_checkpoint_and_hosted_model_names_are_clear_errors(sho
         train(TrainConfig(target=str(job), out=str(tmp_path / "none"), resume=True))
     with pytest.raises(TrainError, match="--model PATH"):
         train(TrainConfig(target=str(job), out=str(tmp_path / "new")))  # the job's model is "unused"
+
+
+def test_cli_train_reports_spec_errors_and_takes_an_export_folder(shop_tasks, tmp_path):
+    from typer.testing import CliRunner
+
+    from rftgym.cli import app
+
+    bad = _job(tmp_path, suffixx="a")
+    result = CliRunner().invoke(app, ["train", str(bad), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "suffixx" in result.output
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("".join(json.dumps(t) + "\n" for t in shop_tasks))
+    export_openai_rft(ENV, tmp_path / "rft", tasks=str(tasks))
+    source = training_source(str(tmp_path / "rft"))  # the export folder itself is a target
+    assert source.env_id == ENV and source.valid is not None
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "rft"), "--out", str(tmp_path / "o2")])
+    assert result.exit_code == 2 and "--model PATH" in result.output

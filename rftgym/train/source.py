@@ -4,6 +4,8 @@
 
 - ``target`` an env id (``rftgym/FileLocalization-v0``): the env's own tasks, train split for
   training and test split for validation, its tools and grader;
+- ``target`` a folder ``rftgym export --format openai-rft`` wrote (``train.jsonl``, ``valid.jsonl``,
+  ``grader.json``): the job ``job_from_export`` makes of it, default hyperparameters;
 - ``target`` a job spec path (``*.json``): rows of ``training_file``/``validation_file`` become
   tasks (``messages`` and ``tools`` dropped; ``prompt`` from the last user message when the row has
   none), the grader is the spec's (``load_grader``), tools with a ``server_url`` are remote tools
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rftgym.train.spec import JobSpec, JobSpecError, parse_job
+from rftgym.train.spec import JobSpec, JobSpecError, job_from_export, parse_job
 
 
 @dataclass
@@ -106,15 +108,25 @@ def training_source(target: str, env: str | None = None) -> TrainSource:
     """See the module docstring. Raises ``JobSpecError`` (a ``ValueError``) with what to fix."""
     import rftgym.envs as registry
 
+    folder = Path(target)
+    if folder.is_dir():
+        if not (folder / "grader.json").exists() or not (folder / "train.jsonl").exists():
+            raise JobSpecError(f"{folder} is not an rftgym export (train.jsonl and grader.json); give an env id, a "
+                               "job spec or such a folder")
+        job = parse_job(job_from_export(folder, env, "none"), base=folder)
+        return _from_job(job, env)
     if not target.endswith(".json"):
         try:
             env_id = registry.get_spec(target).env_id
         except KeyError as exc:
             raise JobSpecError(f"{exc.args[0]}; or give a job spec (a .json file)") from None
         return TrainSource(env_id, {"split": "train"}, {"split": "test"})
+    return _from_job(parse_job(target), env)
+
+
+def _from_job(job: JobSpec, env: str | None) -> TrainSource:
     from rftgym.graders.openai_format import load_grader
 
-    job = parse_job(target)
     env_id = _env_for(job.training_file, job, env)
     common: dict[str, Any] = {"split": "all"}  # the file is the split, whatever its rows say
     tools = _tool_list(job, job.training_file)

@@ -225,7 +225,7 @@ def parse_job(source: str | Path | dict[str, Any], *, base: str | Path | None = 
     return spec
 
 
-def job_from_export(export_dir: str | Path, env_id: str, model: str, *, hyperparameters: dict[str, Any] | None = None,
+def job_from_export(export_dir: str | Path, env_id: str | None, model: str, *, hyperparameters: dict[str, Any] | None = None,
                     max_episode_steps: int | None = None) -> dict[str, Any]:
     """The job body for the files ``rftgym export --format openai-rft`` wrote into ``export_dir``
     (paths relative to that folder, so the body is written next to them as ``job.json``)."""
@@ -236,7 +236,7 @@ def job_from_export(export_dir: str | Path, env_id: str, model: str, *, hyperpar
         rl["max_episode_steps"] = max_episode_steps
     body: dict[str, Any] = {"model": model, "training_file": "train.jsonl", "method": {"type": "reinforcement",
                                                                                       "reinforcement": rl},
-                            "metadata": {"rftgym_env": env_id}}
+                            "metadata": {"rftgym_env": env_id} if env_id else {}}
     if (folder / "valid.jsonl").exists() and (folder / "valid.jsonl").stat().st_size:
         body["validation_file"] = "valid.jsonl"
     return body
