@@ -199,12 +199,24 @@ def load_pretrained(path: str | Path, dtype: str | torch.dtype = "auto") -> tupl
             raise ValueError(f"{path} is a GGUF model: pip install gguf (or 'rftgym[train]') to load it") from None
         path, options["gguf_file"] = str(gguf[0]), gguf[1]
         dtype = torch.float32 if dtype == "auto" else dtype  # GGUF tensors are quantized: "auto" has no dtype to keep
+        try:  # transformers >= 5 may keep GGUF blocks packed; a policy that trains needs plain weights
+            from transformers import GgufConfig
+
+            options["quantization_config"] = GgufConfig(gguf_file=gguf[1], dequantize=True)
+        except ImportError:
+            pass  # older transformers always dequantize
     try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(path), **options)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(
+            str(path), **{k: v for k, v in options.items() if k != "quantization_config"})
         model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype, **options)
     except OSError as exc:
         raise ValueError(f"cannot load a model from {str(path)!r} ({exc}); pass hf:<folder> with the files "
                          "save_pretrained wrote (config.json, weights, tokenizer), or a .gguf file") from None
+    if gguf is not None and all(p.is_floating_point() for p in model.parameters()):
+        # dequantized: a plain model now, which trainers may update and save_pretrained writes as such
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
     return model, tokenizer
 
 
