@@ -186,3 +186,21 @@ def test_gguf_model_plays_a_turn_with_text_tools(shop_tasks):
         assert message["role"] == "assistant"
     finally:
         policy.close()
+
+
+def test_compact_tools_shorten_the_text_prompt_and_keep_every_tool(tiny, shop_tasks):
+    from rftgym.policies.hf import compact_schemas
+
+    folder, tok, model, (obs1, obs2, tools) = tiny
+    env = gym.make(ENV, tasks=shop_tasks, split="all").unwrapped  # every FileLocalization tool
+    obs, info = env.reset(seed=0)
+    env.close()
+    small = compact_schemas(info["tools"])
+    assert [t["function"]["name"] for t in small] == [t["function"]["name"] for t in info["tools"]]
+    assert all(set(s["function"]["parameters"]["properties"]) == set(t["function"]["parameters"]["properties"])
+               for s, t in zip(small, info["tools"]))
+    text_only = "{% for m in messages %}{{ m.content }}{% endfor %}"  # no tools: the text-format path
+    plain = HFPolicy(model, tokenizer=transformers.AutoTokenizer.from_pretrained(folder), chat_template=text_only)
+    short = HFPolicy(model, tokenizer=transformers.AutoTokenizer.from_pretrained(folder), chat_template=text_only,
+                     compact_tools=True)
+    assert len(short.prompt(obs, info["tools"])) < 0.8 * len(plain.prompt(obs, info["tools"]))
