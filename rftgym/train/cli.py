@@ -28,9 +28,9 @@ def train(
     beta: float = typer.Option(0.0, help="KL coefficient (> 0 computes and logs the KL to the starting model)"),
     save_steps: int = typer.Option(10, help="a checkpoint every N steps"),
     threads: Optional[int] = typer.Option(None, help="torch CPU threads"),
-    batch_size: int = typer.Option(2, help="env id: prompts per step (a job spec's hyperparameters win)"),
-    rollouts: int = typer.Option(4, help="env id: rollouts per prompt, the GRPO group (compute_multiplier)"),
-    learning_rate: float = typer.Option(1e-5, help="env id: learning rate"),
+    batch_size: int = typer.Option(2, help="prompts per step (a job spec's hyperparameters win)"),
+    rollouts: int = typer.Option(4, help="rollouts per prompt, the GRPO group (a job spec's compute_multiplier wins)"),
+    learning_rate: float = typer.Option(1e-5, help="learning rate (a job spec: its multiplier x 1e-5)"),
     no_eval: bool = typer.Option(False, "--no-eval", help="skip the validation evaluations"),
 ) -> None:
     """Train a local model with GRPO (TRL) on an rftgym env or a hosted agent-RFT job spec."""

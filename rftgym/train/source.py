@@ -31,6 +31,7 @@ class TrainSource:
     valid: dict[str, Any] | None                # ... of the validation env (None: no held-out split)
     job: JobSpec | None = None
     warnings: list[str] = field(default_factory=list)
+    hyperparameters_from_job: bool = True       # False: an export folder, whose job has none of its own
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
@@ -114,7 +115,9 @@ def training_source(target: str, env: str | None = None) -> TrainSource:
             raise JobSpecError(f"{folder} is not an rftgym export (train.jsonl and grader.json); give an env id, a "
                                "job spec or such a folder")
         job = parse_job(job_from_export(folder, env, "none"), base=folder)
-        return _from_job(job, env)
+        source = _from_job(job, env)
+        source.hyperparameters_from_job = False  # no spec gave any: the caller's settings apply
+        return source
     if not target.endswith(".json"):
         try:
             env_id = registry.get_spec(target).env_id

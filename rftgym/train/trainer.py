@@ -52,7 +52,7 @@ class TrainConfig:
     seed: int | None = None
     threads: int | None = None         # torch CPU threads (1 is fastest on a shared machine; see the notes)
     eval: bool = True                  # evaluate before, every eval_interval and at the end (if a valid split)
-    # defaults for env-id targets (a job spec's hyperparameters win)
+    # settings for env-id and export-folder targets (a job spec's hyperparameters win)
     batch_size: int = DEFAULTS["batch_size"]
     compute_multiplier: int = DEFAULTS["compute_multiplier"]
     eval_interval: int = DEFAULTS["eval_interval"]
@@ -175,7 +175,7 @@ def last_checkpoint(out: Path) -> Path | None:
 
 
 def _settings(cfg: TrainConfig, source: TrainSource) -> dict[str, Any]:
-    job = source.job
+    job = source.job if source.hyperparameters_from_job else None
     pick = (lambda name: getattr(job, name)) if job is not None else (lambda name: getattr(cfg, name))
     lr = job.learning_rate if job is not None else cfg.learning_rate
     seed = cfg.seed if cfg.seed is not None else (job.seed if job is not None else 0)
