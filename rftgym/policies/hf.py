@@ -1,6 +1,8 @@
 """``hf:<model path>``: a local Hugging Face transformers model as a policy, with batched generation.
 
 Needs the ``[hf]`` extra (transformers) and torch (``pip install torch==2.13.0`` for the CPU build).
+A GGUF model (a ``.gguf`` file, or a folder holding one) loads too, with the ``gguf`` package: its
+weights are dequantized into a transformers model (``load_pretrained``).
 
 **Prompts.** The model's own chat template renders the conversation. When the template knows about
 tools (it reads a ``tools`` variable, as the templates of Qwen, Llama 3.1+, Hermes and Mistral
@@ -10,6 +12,10 @@ them in training. Otherwise the tools, calls and results are written as text in 
 (``rftgym.policies.formats``) and the template sees only system, user and assistant turns.
 Either way the generated text is parsed with ``tool_format`` (``hermes`` by default: the format
 those templates teach), with that module's rules for text it cannot read.
+
+**Prompt length.** On a CPU the prompt is most of a turn's cost (SmolLM2-135M: ~150 prompt
+tokens/s, ~5-7 new tokens/s on one thread), and the tool schemas are most of the prompt;
+``compact_tools=True`` renders them with ``compact_schemas`` (text-format path only).
 
 **Batching.** ``generate_batch(conversations, tools)`` renders several conversations, pads them
 on the left into one batch and generates for all of them in one ``model.generate`` call; it is
@@ -36,6 +42,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,24 +66,21 @@ class Generation:
 
 
 class HFPolicy(Policy):
-    """See the module docstring. ``model`` is a local path (or hub id already in the local cache), or
-    a loaded ``PreTrainedModel`` together with its ``tokenizer`` (a trainer's live model)."""
+    """See the module docstring. ``model`` is a local path (a saved folder, a ``.gguf`` file or a folder
+    holding one, or a hub id already in the local cache), or a loaded ``PreTrainedModel`` together
+    with its ``tokenizer`` (a trainer's live model)."""
 
     def __init__(self, model: str | Any, *, tokenizer: Any = None, tool_format: str = "hermes",
                  temperature: float | None = None, top_p: float | None = None, max_tokens: int = 512,
                  device: str | None = None, dtype: str = "auto", max_batch: int = 8, batch_wait: float = 0.01,
-                 chat_template: str | None = None) -> None:
+                 chat_template: str | None = None, compact_tools: bool = False) -> None:
         if tool_format == "native":
             raise ValueError("hf: policies parse tool calls from the model's text; use --tool-format hermes or json")
         self.format = get_format(tool_format)
         if isinstance(model, str):
             self.spec = f"hf:{model}"
-            try:
-                tokenizer = tokenizer or transformers.AutoTokenizer.from_pretrained(model)
-                model = transformers.AutoModelForCausalLM.from_pretrained(model, dtype=dtype)
-            except OSError as exc:
-                raise ValueError(f"cannot load a model from {model!r} ({exc}); pass hf:<folder> with the files "
-                                 "save_pretrained wrote (config.json, weights, tokenizer)") from None
+            model, loaded = load_pretrained(model, dtype=dtype)
+            tokenizer = tokenizer or loaded
         else:
             if tokenizer is None:
                 raise ValueError("HFPolicy with a model object needs its tokenizer: HFPolicy(model, tokenizer=...)")
@@ -93,6 +97,7 @@ class HFPolicy(Policy):
             raise ValueError(f"{self.spec} has no chat template; pass chat_template=<jinja string> "
                              "(or use an instruction-tuned model that ships one)")
         self.template_tools = "tools" in self.tokenizer.chat_template
+        self.compact_tools = compact_tools
         # chat models often end a turn with a token of their own (<|im_end|>, <|eot_id|>), listed by
         # their generation config next to the tokenizer's end-of-text
         self.eos = getattr(self.model.generation_config, "eos_token_id", None) or self.tokenizer.eos_token_id
@@ -125,7 +130,8 @@ class HFPolicy(Policy):
             messages = _structured(conversation, feedback(conversation, self.format))
             return self.tokenizer.apply_chat_template(messages, tools=tools or None, add_generation_prompt=True,
                                                       tokenize=False)
-        messages = render_text_conversation(conversation, tools, self.format)
+        messages = render_text_conversation(conversation, compact_schemas(tools) if self.compact_tools else tools,
+                                            self.format)
         return self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
 
     @torch.inference_mode()
@@ -167,6 +173,78 @@ class HFPolicy(Policy):
         self._usage["prompt_tokens"] += generation.prompt_tokens
         self._usage["completion_tokens"] += generation.completion_tokens
         return generation.message
+
+
+def compact_schemas(tools: Tools) -> Tools:
+    """Tool schemas cut to what a call needs: the description's first sentence, each parameter's
+    type (and enum), ``required``. On FileLocalization this takes the tools' text from 1,273 to 686
+    SmolLM2 tokens (the prompt from 1,541 to 954): prompt tokens are most of a CPU turn's time."""
+    out = []
+    for t in tools:
+        fn = t.get("function", t)
+        params = fn.get("parameters") or {}
+        props = {}
+        for name, schema in (params.get("properties") or {}).items():
+            keep = {k: schema[k] for k in ("type", "enum", "items") if k in schema}
+            if isinstance(keep.get("items"), dict):
+                keep["items"] = {k: v for k, v in keep["items"].items() if k in ("type", "enum")}
+            props[name] = keep or {"type": "string"}
+        first = (fn.get("description") or "").strip().split("\n")[0].split(". ")[0].rstrip(".")
+        compact = {"name": fn.get("name"), "description": first,
+                   "parameters": {"type": "object", "properties": props, "required": list(params.get("required") or [])}}
+        out.append({"type": "function", "function": compact})
+    return out
+
+
+def gguf_file(path: str | Path) -> tuple[Path, str] | None:
+    """``(folder, file name)`` when ``path`` is a ``.gguf`` file or a folder holding exactly one
+    (and no ``config.json``: a saved transformers model wins); else ``None``. Several GGUF files in
+    one folder are an error naming them: say which with the file's path."""
+    path = Path(path).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return path.parent, path.name
+    if path.is_dir() and not (path / "config.json").exists():
+        found = sorted(p.name for p in path.glob("*.gguf"))
+        if len(found) > 1:
+            raise ValueError(f"{path} holds several GGUF files ({', '.join(found)}); give the path of one")
+        if found:
+            return path, found[0]
+    return None
+
+
+def load_pretrained(path: str | Path, dtype: str | torch.dtype = "auto") -> tuple[Any, Any]:
+    """``(model, tokenizer)`` from a saved transformers folder, a hub id already in the local cache,
+    or a GGUF file (or a folder holding one; dequantized to ``dtype``, float32 for ``"auto"``, by
+    transformers with the ``gguf`` package). Never downloads: ``HF_HUB_OFFLINE`` semantics are forced
+    through ``local_files_only``. A path that loads nothing is a ``ValueError`` saying what to pass."""
+    options: dict[str, Any] = {"local_files_only": True}
+    gguf = gguf_file(path)
+    if gguf is not None:
+        try:
+            import gguf as _gguf  # noqa: F401  (transformers reads GGUF files with it)
+        except ImportError:
+            raise ValueError(f"{path} is a GGUF model: pip install gguf (or 'rftgym[train]') to load it") from None
+        path, options["gguf_file"] = str(gguf[0]), gguf[1]
+        dtype = torch.float32 if dtype == "auto" else dtype  # GGUF tensors are quantized: "auto" has no dtype to keep
+        try:  # transformers >= 5 may keep GGUF blocks packed; a policy that trains needs plain weights
+            from transformers import GgufConfig
+
+            options["quantization_config"] = GgufConfig(gguf_file=gguf[1], dequantize=True)
+        except ImportError:
+            pass  # older transformers always dequantize
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(
+            str(path), **{k: v for k, v in options.items() if k != "quantization_config"})
+        model = transformers.AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype, **options)
+    except OSError as exc:
+        raise ValueError(f"cannot load a model from {str(path)!r} ({exc}); pass hf:<folder> with the files "
+                         "save_pretrained wrote (config.json, weights, tokenizer), or a .gguf file") from None
+    if gguf is not None and all(p.is_floating_point() for p in model.parameters()):
+        # dequantized: a plain model now, which trainers may update and save_pretrained writes as such
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+    return model, tokenizer
 
 
 class _Batcher:

@@ -1,0 +1,55 @@
+"""The ``rftgym train`` command (registered in ``rftgym.cli``): argument parsing and messages only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+console = Console()
+err = Console(stderr=True)
+
+
+def train(
+    target: str = typer.Argument(..., help="an env id (rftgym/FileLocalization-v0) or a hosted agent-RFT job spec (.json)"),
+    out: Path = typer.Option(..., help="run folder: metrics.jsonl, checkpoint-<step>/, final/, summary.json"),
+    model: Optional[str] = typer.Option(None, help="local model: a saved folder or a .gguf file (or a folder holding "
+                                        "one); overrides the job's model"),
+    env: Optional[str] = typer.Option(None, help="job spec: the rftgym env whose prompt and submit tool to use "
+                                      "(default: metadata.rftgym_env, else the rows' system prompt)"),
+    lora: bool = typer.Option(False, "--lora", help="train LoRA adapters (peft) instead of every weight"),
+    lora_rank: int = typer.Option(8, help="LoRA rank"),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="stop after N optimizer steps (overrides n_epochs)"),
+    resume: bool = typer.Option(False, "--resume", help="continue from OUT's last checkpoint"),
+    max_completion_length: int = typer.Option(256, help="tokens per rollout (all turns), as TRL counts them"),
+    beta: float = typer.Option(0.0, help="KL coefficient (> 0 computes and logs the KL to the starting model)"),
+    save_steps: int = typer.Option(10, help="a checkpoint every N steps"),
+    threads: Optional[int] = typer.Option(None, help="torch CPU threads"),
+    batch_size: int = typer.Option(2, help="prompts per step (a job spec's hyperparameters win)"),
+    rollouts: int = typer.Option(4, help="rollouts per prompt, the GRPO group (a job spec's compute_multiplier wins)"),
+    learning_rate: float = typer.Option(1e-5, help="learning rate (a job spec: its multiplier x 1e-5)"),
+    no_eval: bool = typer.Option(False, "--no-eval", help="skip the validation evaluations"),
+) -> None:
+    """Train a local model with GRPO (TRL) on an rftgym env or a hosted agent-RFT job spec."""
+    from rftgym.train.spec import JobSpecError
+    from rftgym.train.trainer import TrainConfig, TrainError, train as run
+
+    cfg = TrainConfig(target=target, out=str(out), model=model, env=env, lora=lora, lora_rank=lora_rank,
+                      max_steps=max_steps, resume=resume, max_completion_length=max_completion_length, beta=beta,
+                      save_steps=save_steps, threads=threads, eval=not no_eval, batch_size=batch_size,
+                      compute_multiplier=rollouts, learning_rate=learning_rate)
+    try:
+        summary = run(cfg)
+    except (JobSpecError, TrainError) as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2)
+    except ImportError as exc:
+        err.print(f"[bold red]error:[/] {exc}; install the trainer with pip install 'rftgym[train]' (and torch)")
+        raise typer.Exit(2)
+    for w in json.loads((out / "config.json").read_text()).get("warnings") or []:
+        err.print(f"[yellow]warning:[/] {w}")
+    console.print(f"trained {summary['steps']} step(s) in {summary['wall_s']} s; model: {summary['final']}; "
+                  f"metrics: {out / 'metrics.jsonl'}")

@@ -1,0 +1,287 @@
+"""One ``rftgym train`` run: TRL's ``GRPOTrainer`` on rftgym envs, with metrics, checkpoints and resume.
+
+``train(TrainConfig(...)) -> dict`` (the final summary). What it does, in order:
+
+1. ``training_source`` turns the target (an env id or a job spec) into train/valid env arguments;
+2. the model loads with ``rftgym.policies.hf.load_pretrained`` (a saved folder or a GGUF file). A
+   ChatML model whose template has no tool support (SmolLM2) gets TRL's Qwen 2.5 template, which
+   is ChatML plus hermes ``<tool_call>`` text: the tools go in as text, and TRL parses the calls;
+3. ``rftgym.integrations.trl.environment_factory`` gives the rollout env (subclassed here only to
+   record tool errors per episode), ``dataset`` the prompts;
+4. ``GRPOConfig``: ``compute_multiplier`` rollouts per prompt (``num_generations``), ``batch_size``
+   prompts per step, learning rate ``BASE_LEARNING_RATE * learning_rate_multiplier``, the env's turn
+   budget (or ``max_episode_steps``) as ``max_tool_calling_iterations``; LoRA through ``peft``
+   with ``lora=True``; vLLM generation (colocated) when CUDA and vLLM are both present;
+5. evaluation on the validation split before training (not on resume), every ``eval_interval``
+   steps and at the end; checkpoints every ``save_steps`` under ``out/checkpoint-<step>``;
+   ``resume=True`` continues from the last one; the final model goes to ``out/final``.
+
+``out/metrics.jsonl`` gets one row per train step and per evaluation: TRL's numbers (``reward``,
+``kl`` when ``beta > 0``, ``tools/call_frequency``, ...) next to rftgym's own from the episodes of
+that step (``tool_calls_per_rollout``, ``turns_per_rollout``, ``calls_per_turn``,
+``tool_errors_per_rollout``, ``submitted_frac``, ``reward_masked`` (infra failures, reward None)).
+On resume, rows past the checkpoint's step are dropped before training appends again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rftgym.train.source import TrainSource, training_source
+from rftgym.train.spec import BASE_LEARNING_RATE, DEFAULTS
+
+
+@dataclass
+class TrainConfig:
+    target: str                        # env id or job spec path
+    out: str
+    model: str | None = None           # overrides the job's model
+    env: str | None = None             # the rftgym env of a job spec (else metadata.rftgym_env / the prompt)
+    lora: bool = False
+    lora_rank: int = 8
+    max_steps: int | None = None       # overrides n_epochs
+    resume: bool = False
+    max_completion_length: int = 256
+    beta: float = 0.0                  # KL coefficient; > 0 loads a reference model (LoRA: the base weights)
+    temperature: float = 1.0
+    save_steps: int = 10
+    seed: int | None = None
+    threads: int | None = None         # torch CPU threads (1 is fastest on a shared machine; see the notes)
+    eval: bool = True                  # evaluate before, every eval_interval and at the end (if a valid split)
+    # settings for env-id and export-folder targets (a job spec's hyperparameters win)
+    batch_size: int = DEFAULTS["batch_size"]
+    compute_multiplier: int = DEFAULTS["compute_multiplier"]
+    eval_interval: int = DEFAULTS["eval_interval"]
+    eval_samples: int = DEFAULTS["eval_samples"]
+    learning_rate: float = BASE_LEARNING_RATE
+    n_epochs: int = DEFAULTS["n_epochs"]
+
+
+class TrainError(ValueError):
+    """A run that cannot start (no model, bad spec, nothing to resume); the message says what to do."""
+
+
+def _chatml_tools_template(tokenizer: Any) -> None:
+    """Give a ChatML tokenizer without tool support TRL's Qwen 2.5 template (ChatML + hermes tools)."""
+    from trl.chat_template_utils import qwen2_5_chat_template, supports_tool_calling
+
+    if supports_tool_calling(tokenizer):
+        return
+    vocab = tokenizer.get_vocab()
+    if not {"<|im_start|>", "<|im_end|>"} <= set(vocab):
+        raise TrainError("the model's chat template cannot render tool calls and it is not a ChatML model; give it a "
+                         "template that takes tools (tokenizer.chat_template) and save it with the model")
+    tokenizer.chat_template = qwen2_5_chat_template
+
+
+def load_model(path: str) -> tuple[Any, Any]:
+    from rftgym.policies.hf import load_pretrained
+
+    try:
+        model, tokenizer = load_pretrained(path)
+    except ValueError as exc:
+        raise TrainError(str(exc)) from None
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    _chatml_tools_template(tokenizer)
+    return model, tokenizer
+
+
+def _episode_env(env_id: str, kwargs: dict[str, Any], split: str) -> type:
+    """The factory class, recording each episode's tool errors next to what the base records."""
+    from rftgym.integrations.trl import environment_factory
+
+    base = environment_factory(env_id, **kwargs)
+
+    def get_reward(self):
+        reward = base.get_reward(self)
+        turns = self.env.trajectory.turns if self.env.trajectory is not None else []
+        with self._lock:
+            if self.episodes:
+                self.episodes[-1]["tool_errors"] = sum(t.errors for t in turns)
+        return reward
+
+    return type(f"{base.__name__}{split.title()}", (base,), {"get_reward": get_reward, "episodes": []})
+
+
+def episode_metrics(episodes: list[dict[str, Any]]) -> dict[str, float]:
+    """rftgym's per-step numbers from the episodes of one step (empty: no numbers)."""
+    if not episodes:
+        return {}
+    n = len(episodes)
+    calls = [e.get("tool_calls", 0) for e in episodes]
+    turns = [e.get("turns", 0) for e in episodes]
+    rewards = [e["reward"] for e in episodes if e.get("reward") is not None]
+    return {"episodes": n,
+            "reward_mean": sum(rewards) / len(rewards) if rewards else None,
+            "reward_masked": n - len(rewards),
+            "tool_calls_per_rollout": sum(calls) / n,
+            "turns_per_rollout": sum(turns) / n,
+            "calls_per_turn": sum(calls) / max(1, sum(turns)),
+            "tool_errors_per_rollout": sum(e.get("tool_errors", 0) for e in episodes) / n,
+            "submitted_frac": sum(bool(e.get("submitted")) for e in episodes) / n}
+
+
+def _callback(metrics_path: Path, envs: dict[str, type]):
+    from transformers import TrainerCallback
+
+    class Metrics(TrainerCallback):
+        """Writes one metrics.jsonl row per TRL log (train step or evaluation)."""
+
+        def __init__(self) -> None:
+            self.seen = {k: len(v.episodes) for k, v in envs.items()}
+            self.started = time.monotonic()
+
+        def _new(self, key: str) -> list[dict[str, Any]]:
+            eps = envs[key].episodes if key in envs else []
+            new, self.seen[key] = eps[self.seen.get(key, 0):], len(eps)
+            return new
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            logs = dict(logs or {})
+            split = "valid" if any(k.startswith("eval_") for k in logs) else "train"
+            if split == "train" and "reward" not in logs:
+                return  # the end-of-training summary line: no step of its own
+            row = {"step": state.global_step, "split": split, "wall_s": round(time.monotonic() - self.started, 2),
+                   **{k.removeprefix("eval_"): v for k, v in logs.items()}, **episode_metrics(self._new(split))}
+            with metrics_path.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(row) + "\n")
+
+    return Metrics()
+
+
+def _trim_metrics(path: Path, step: int) -> None:
+    """Keep the rows up to ``step`` (a checkpoint's): a resumed run writes the later ones again."""
+    if not path.exists():
+        return
+    rows = [line for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and json.loads(line).get("step", 0) <= step]
+    path.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+
+
+def _evaluated_at(path: Path, step: int) -> bool:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] \
+        if path.exists() else []
+    return any(r["split"] == "valid" and r["step"] == step for r in rows)
+
+
+def last_checkpoint(out: Path) -> Path | None:
+    found = [p for p in out.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
+    return max(found, key=lambda p: int(p.name.split("-")[-1])) if found else None
+
+
+def _settings(cfg: TrainConfig, source: TrainSource) -> dict[str, Any]:
+    job = source.job if source.hyperparameters_from_job else None
+    pick = (lambda name: getattr(job, name)) if job is not None else (lambda name: getattr(cfg, name))
+    lr = job.learning_rate if job is not None else cfg.learning_rate
+    seed = cfg.seed if cfg.seed is not None else (job.seed if job is not None else 0)
+    return {"batch_size": pick("batch_size"), "compute_multiplier": pick("compute_multiplier"),
+            "eval_interval": pick("eval_interval"), "eval_samples": pick("eval_samples"),
+            "n_epochs": pick("n_epochs"), "learning_rate": lr, "seed": seed}
+
+
+def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
+    """Run (or resume) a training run; see the module docstring. ``model``/``tokenizer`` may be
+    given as objects (tests, notebooks) instead of ``cfg.model``. Returns the summary written to
+    ``out/summary.json``."""
+    import os
+
+    import gymnasium as gym
+    import torch
+    import trl
+
+    from rftgym.integrations.trl import dataset
+
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+    out = Path(cfg.out)
+    source = training_source(cfg.target, env=cfg.env)
+    settings = _settings(cfg, source)
+    checkpoint = last_checkpoint(out) if cfg.resume else None
+    if cfg.resume and checkpoint is None:
+        raise TrainError(f"--resume: no checkpoint-<step> folder under {out}; start the run without --resume")
+    if not cfg.resume and (out / "metrics.jsonl").exists():
+        raise TrainError(f"{out} already holds a run (metrics.jsonl); pass --resume to continue it or choose another --out")
+    if model is None:
+        path = cfg.model or (source.job.model if source.job is not None else None)
+        if not path or not Path(path).expanduser().exists():
+            raise TrainError(f"model {path!r} is not a local path; pass --model PATH (a saved model folder or a "
+                             ".gguf file): hosted model names cannot be trained here")
+        model, tokenizer = load_model(path)
+    elif tokenizer is None:
+        raise TrainError("train(model=...) needs its tokenizer too")
+    else:
+        _chatml_tools_template(tokenizer)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def split_data(kwargs: dict[str, Any], name: str):
+        kw = {k: v for k, v in kwargs.items() if k not in ("tasks", "split")}
+        data = dataset(source.env_id, kwargs.get("tasks"), kwargs["split"], **kw)
+        return data.add_column("environment", [name] * len(data))  # TRL routes each row to envs[name]
+
+    # one env class per split (TRL's dict factory, routed by the rows' "environment" column): the
+    # validation rollouts run on the validation tasks and are counted apart
+    envs = {"train": _episode_env(source.env_id, source.train, "train")}
+    train_data = split_data(source.train, "train")
+    valid_data = None
+    if source.valid is not None and cfg.eval:
+        valid_data = split_data(source.valid, "valid")
+        envs["valid"] = _episode_env(source.env_id, source.valid, "valid")
+    probe = gym.make(source.env_id, **source.train).unwrapped
+    max_turns = probe.max_turns
+    probe.close()
+    g = settings["compute_multiplier"]
+    cuda = torch.cuda.is_available()
+    try:
+        import vllm  # noqa: F401
+        use_vllm = cuda
+    except ImportError:
+        use_vllm = False
+    args = trl.GRPOConfig(
+        output_dir=str(out), max_steps=cfg.max_steps or -1, num_train_epochs=settings["n_epochs"],
+        per_device_train_batch_size=settings["batch_size"] * g, num_generations=g,
+        num_generations_eval=settings["eval_samples"] if valid_data is not None else None,
+        per_device_eval_batch_size=max(1, settings["eval_samples"]),
+        learning_rate=settings["learning_rate"], beta=cfg.beta, temperature=cfg.temperature,
+        max_completion_length=cfg.max_completion_length, max_tool_calling_iterations=max_turns,
+        logging_steps=1, report_to=[], save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=2,
+        eval_strategy="steps" if valid_data is not None else "no", eval_steps=settings["eval_interval"],
+        use_cpu=not cuda, bf16=cuda, seed=settings["seed"], use_vllm=use_vllm,
+        vllm_mode="colocate", disable_tqdm=False)
+    peft_config = None
+    if cfg.lora:
+        from peft import LoraConfig
+
+        peft_config = LoraConfig(r=cfg.lora_rank, lora_alpha=2 * cfg.lora_rank, target_modules="all-linear",
+                                 task_type="CAUSAL_LM")
+    trainer = trl.GRPOTrainer(model=model, processing_class=tokenizer, args=args, train_dataset=train_data,
+                              eval_dataset=valid_data, environment_factory=envs, peft_config=peft_config)
+    metrics_path = out / "metrics.jsonl"
+    if checkpoint is not None:
+        _trim_metrics(metrics_path, int(checkpoint.name.split("-")[-1]))
+    trainer.add_callback(_callback(metrics_path, envs))
+    (out / "config.json").write_text(json.dumps({"config": asdict(cfg), "env_id": source.env_id, "settings": settings,
+                                                 "warnings": source.warnings,
+                                                 "job": source.job.to_dict() if source.job else None},
+                                                indent=2, default=str) + "\n", encoding="utf-8")
+    started = time.monotonic()
+    if valid_data is not None and checkpoint is None:
+        trainer.evaluate()
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    if valid_data is not None and not _evaluated_at(metrics_path, trainer.state.global_step):
+        trainer.evaluate()  # the end of training (unless the trainer's own schedule just did it)
+    trainer.save_model(str(out / "final"))
+    tokenizer.save_pretrained(str(out / "final"))
+    rows = [json.loads(line) for line in metrics_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    valid = [r for r in rows if r["split"] == "valid"]
+    summary = {"env_id": source.env_id, "steps": trainer.state.global_step, "wall_s": round(time.monotonic() - started, 1),
+               "resumed_from": str(checkpoint) if checkpoint else None,
+               "valid_before": valid[0] if valid else None, "valid_after": valid[-1] if len(valid) > 1 else None,
+               "final": str(out / "final")}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary

