@@ -28,6 +28,7 @@ _AUTHOR = ("rftgym", "repos@rftgym.invalid")
 _EPOCH = 1735689600  # 2025-01-01T00:00:00Z: the date of the first built-in commit
 _MAX_TEXT_BYTES = 1_000_000  # larger files are treated as binary by the read tools
 _URL = re.compile(r"^(https?|git|ssh|file)://|^[\w.-]+@[\w.-]+:")
+_OWNER_NAME = re.compile(r"^[\w.-]+/[\w.-]+$")
 _IGNORED_NAMES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".benchmarks", ".DS_Store"}
 
 
@@ -181,8 +182,34 @@ def resolve_source(repo: str) -> tuple[str, Path]:
             raise SandboxError(f"{repo} is a directory but not a git repository; run `git init && git add -A && "
                                "git commit -m init` there, or point the task at a repository")
         return "local-" + hashlib.sha1(str(path).encode()).hexdigest()[:16], path
+    if _OWNER_NAME.match(repo):
+        return _resolve_hosted(repo)
     known = ", ".join(builtin_repo_names()) or "none"
-    raise SandboxError(f"repo {repo!r} is not a built-in repo ({known}), an existing directory or a git URL")
+    raise SandboxError(f"repo {repo!r} is not a built-in repo ({known}), an existing directory, owner/name "
+                       "or a git URL")
+
+
+def _resolve_hosted(repo: str) -> tuple[str, Path]:
+    """``owner/name`` -> a mirror under ``$RFTGYM_REPO_MIRRORS`` (``owner__name`` or ``owner/name``
+    folders, ``.git`` suffix optional; several roots joined by ``os.pathsep``), else a clone of
+    ``$RFTGYM_REPO_URL_TEMPLATE`` formatted with ``owner`` and ``name``; neither: a SandboxError
+    that says what to set."""
+    owner, name = repo.split("/", 1)
+    roots = [r for r in os.environ.get("RFTGYM_REPO_MIRRORS", "").split(os.pathsep) if r]
+    for root in roots:
+        for rel in (f"{owner}__{name}", f"{owner}/{name}", f"{owner}__{name}.git", f"{owner}/{name}.git"):
+            candidate = Path(root).expanduser() / rel
+            if candidate.is_dir():
+                key, path = resolve_source(str(candidate))
+                return "mirror-" + key.split("-", 1)[1], path
+    template = os.environ.get("RFTGYM_REPO_URL_TEMPLATE")
+    if template:
+        return resolve_source(template.format(owner=owner, name=name, repo=repo))
+    where = f"not under RFTGYM_REPO_MIRRORS={os.environ['RFTGYM_REPO_MIRRORS']}" if roots else \
+        "RFTGYM_REPO_MIRRORS is not set"
+    raise SandboxError(f"repo {repo!r} names a hosted repository, and {where}; set RFTGYM_REPO_MIRRORS=/path to a "
+                       f"folder with {owner}__{name} (or {owner}/{name}) git repositories, or "
+                       "RFTGYM_REPO_URL_TEMPLATE=https://github.com/{owner}/{name}.git to clone it")
 
 
 def resolve_commit(source: Path, commit: str, repo: str) -> str:
