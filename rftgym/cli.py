@@ -72,7 +72,10 @@ def eval_(
     policy: str = typer.Option("scripted:parallel", help="policy spec: scripted:sequential, scripted:parallel, random, "
                                "openai:<model>, hf:<model path>, replay:<run folder>"),
     split: Optional[str] = typer.Option(None, help="train, test or all (default: test for built-in tasks, all for --tasks)"),
-    tasks: Optional[Path] = typer.Option(None, help="JSONL file of your own tasks (id, prompt, repo, commit, gold_files)"),
+    tasks: Optional[Path] = typer.Option(None, help="JSONL file of your own tasks (id, prompt, repo, commit, gold_files), "
+                                         "or SWE-bench/SWE-smith/R2E-Gym/Multi-SWE-bench/Loc-Bench rows, or Harbor folders"),
+    task_format: Optional[str] = typer.Option(None, help="format of --tasks (default: detected): rftgym, swebench, "
+                                              "swesmith, r2egym, multiswebench, harbor"),
     out: Optional[Path] = typer.Option(None, help="run folder (default: runs/<env>-<policy>-<time>)"),
     samples: int = typer.Option(1, help="episodes per task (a GRPO group)"),
     seed: int = typer.Option(0, help="run seed; each episode's seed derives from it"),
@@ -117,7 +120,8 @@ def eval_(
         _fail(str(exc.args[0]))
     split = split or ("all" if tasks else "test")
     try:
-        task_list = load_tasks(str(tasks) if tasks else None, kind=spec.task_kind, split=split)
+        task_list = load_tasks(str(tasks) if tasks else None, kind=spec.task_kind, split=split,
+                               task_format=task_format)
     except ValueError as exc:
         _fail(str(exc))
     if limit:
@@ -129,6 +133,8 @@ def eval_(
         "base_url": base_url, "api_key": api_key, "tool_format": tool_format, "temperature": temperature,
         "top_p": top_p, "max_tokens": max_tokens, "seed": model_seed, "parallel_tool_calls": parallel_tool_calls,
         "tool_choice": tool_choice, "rpm": rpm, "tpm": tpm}.items() if v is not None}
+    if policy.startswith("oracle:"):  # the oracle plays from the gold of the tasks it is run on
+        policy_options["tasks"] = task_list
     env_kwargs = {"sandbox": sandbox}
     if image:
         env_kwargs["image"] = image
@@ -170,6 +176,30 @@ def eval_(
             _fail(str(exc))
     _print_summary([(str(out), result.summary)])
     console.print(f"run folder: [bold]{out}[/]")
+
+
+@tasks_app.command("convert")
+def tasks_convert(
+    source: Path = typer.Argument(..., help="a task file (JSONL/JSON) or a Harbor task folder"),
+    to: str = typer.Option("rftgym", help="output format (only rftgym)"),
+    out: Path = typer.Option(..., help="the JSONL file to write"),
+    kind: str = typer.Option("localization", help="localization, bugfix or funcloc"),
+    task_format: Optional[str] = typer.Option(None, help="input format (default: detected)"),
+) -> None:
+    """Convert tasks of the field (SWE-bench, SWE-smith, R2E-Gym, Multi-SWE-bench, Loc-Bench, Harbor) to rftgym rows."""
+    from rftgym import taskformats
+
+    if to != "rftgym":
+        _fail(f"--to must be rftgym, got {to!r}")
+    try:
+        rows = taskformats.load(source, task_format, kind)
+    except ValueError as exc:
+        _fail(str(exc))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    console.print(f"wrote {len(rows)} {kind} task(s) to {out}")
 
 
 _ROWS = [("episodes", "episodes"), ("reward_mean", "reward_mean"), ("f1_mean", "f1_mean"),

@@ -2,13 +2,17 @@
 
 A row needs ``id``, ``prompt``, ``repo``, ``commit`` (see ``rftgym.types.Task``). Built-in rows name a
 built-in repo and its materialised commit; a user's rows may name a local repository path (relative
-paths are taken from the task file's folder) or a git URL.
+paths are taken from the task file's folder), a git URL or ``owner/name`` (resolved through
+``RFTGYM_REPO_MIRRORS`` or ``RFTGYM_REPO_URL_TEMPLATE``, see ``rftgym.sandbox.repos``). Files in
+the field's formats (SWE-bench, SWE-smith, R2E-Gym, Multi-SWE-bench, Loc-Bench, Harbor folders) are
+detected and converted (``rftgym.taskformats``); ``task_format`` names the format instead.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -18,32 +22,46 @@ from rftgym.sandbox.repos import builtin_repo_names, builtin_repos_dir
 from rftgym.types import Task, TaskError
 
 SPLITS = ("train", "test", "all")
+_OWNER_NAME = re.compile(r"^[\w.-]+/[\w.-]+$")  # a hosted repo's name, unless such a folder exists
 
 
-def read_jsonl(path: str | Path) -> list[Task]:
-    """Tasks from a JSONL file; errors name the file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise TaskError(f"task file {path} does not exist; pass a JSONL file with one task per line")
-    tasks, seen = [], set()
-    hide(path)  # the file holds gold data: no command an agent runs may read it
+def _rows(path: Path, task_format: str | None, kind: str) -> Iterable[tuple[int, Any]]:
+    """(line, row) of a task file: rftgym JSONL as is, other formats converted to rftgym rows."""
+    from rftgym import taskformats
+
+    if (task_format not in (None, "rftgym")) or taskformats.is_foreign(path):
+        yield from enumerate(taskformats.load(path, task_format, kind), 1)
+        return
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                yield n, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise TaskError(f"{path}:{n}: not valid JSON ({exc.msg}); each line must be one JSON object") from None
-            task = Task.from_dict(row, where=f"{path}:{n}")
-            if task.id in seen:
-                raise TaskError(f"{path}:{n}: duplicate task id {task.id!r}; ids must be unique")
-            seen.add(task.id)
-            if task.repo not in builtin_repo_names() and "://" not in task.repo and "@" not in task.repo:
-                repo_path = Path(task.repo).expanduser()
-                if not repo_path.is_absolute():
-                    task.repo = str((path.parent / repo_path).resolve())
-            tasks.append(task)
+
+
+def read_jsonl(path: str | Path, task_format: str | None = None, kind: str = "localization") -> list[Task]:
+    """Tasks from a JSONL file (or a file or folder in another format, see the module docstring);
+    errors name the file and line."""
+    path = Path(path)
+    if not path.is_file() and not (path.is_dir() and task_format in (None, "harbor")):
+        raise TaskError(f"task file {path} does not exist; pass a JSONL file with one task per line")
+    tasks, seen = [], set()
+    hide(path)  # the file holds gold data: no command an agent runs may read it
+    for n, row in _rows(path, task_format, kind):
+        task = Task.from_dict(row, where=f"{path}:{n}")
+        if task.id in seen:
+            raise TaskError(f"{path}:{n}: duplicate task id {task.id!r}; ids must be unique")
+        seen.add(task.id)
+        if task.repo not in builtin_repo_names() and "://" not in task.repo and "@" not in task.repo:
+            repo_path = Path(task.repo).expanduser()
+            base = path if path.is_dir() else path.parent
+            if not repo_path.is_absolute() and (_OWNER_NAME.match(task.repo) is None
+                                                or (base / repo_path).exists()):
+                task.repo = str((base / repo_path).resolve())
+        tasks.append(task)
     return tasks
 
 
@@ -62,8 +80,9 @@ def builtin_tasks(kind: str, repos: Iterable[str] | None = None) -> list[Task]:
 
 
 def load_tasks(source: Any = None, *, kind: str = "localization", split: str = "all",
-               repos: Iterable[str] | None = None) -> list[Task]:
-    """Tasks from ``source`` (None: built-in; a path; a list of Task or dict rows), filtered by split."""
+               repos: Iterable[str] | None = None, task_format: str | None = None) -> list[Task]:
+    """Tasks from ``source`` (None: built-in; a path; a list of Task or dict rows), filtered by split.
+    ``task_format`` (a path source only): the file's format, None to detect it (``rftgym.taskformats``)."""
     if split not in SPLITS:
         raise TaskError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     if source is None:
@@ -71,7 +90,7 @@ def load_tasks(source: Any = None, *, kind: str = "localization", split: str = "
         if not tasks:
             raise TaskError(f"no built-in {kind} tasks found under {builtin_repos_dir()}")
     elif isinstance(source, (str, os.PathLike)):
-        tasks = read_jsonl(source)
+        tasks = read_jsonl(source, task_format, kind)
     else:
         tasks = [t if isinstance(t, Task) else Task.from_dict(t, where=f"tasks[{i}]") for i, t in enumerate(source)]
         ids = [t.id for t in tasks]

@@ -46,7 +46,8 @@ def test_full_episode_is_graded(shop_tasks):
         tool_call("submit", files=["./shop/pricing/tax.py", "shop/cart.py"])]})
     assert term and not trunc
     assert r == pytest.approx(2 / 3)
-    assert info["grade"]["components"] == {"f1": pytest.approx(2 / 3), "precision": 0.5, "recall": 1.0}
+    assert {k: info["grade"]["components"][k] for k in ("f1", "precision", "recall")} == {
+        "f1": pytest.approx(2 / 3), "precision": 0.5, "recall": 1.0}
     traj = env.unwrapped.trajectory
     assert traj.submission == {"files": ["./shop/pricing/tax.py", "shop/cart.py"]} and traj.tool_calls == 3
     obs2, r2, *_, info2 = env.step(None)

@@ -11,7 +11,8 @@ Policies see only messages and tool schemas, never the environment, sandbox or g
 that works here works against any OpenAI-compatible tool loop.
 
 Policies are named by spec strings (``make_policy``): ``scripted:sequential``, ``scripted:parallel``,
-``random``, ``openai:<model>``, ``replay:<run dir>``, ``hf:<path>``.
+``random``, ``openai:<model>``, ``replay:<run dir>``, ``hf:<path>``, ``oracle:gold`` (submits each
+task's gold; needs ``tasks=``, see ``rftgym.policies.oracle``).
 
 Errors: an exception from ``act`` fails its episode only (the runner records it on the trajectory),
 except ``PolicyFatalError``, raised for what every episode would hit alike (a rejected key, an
@@ -110,6 +111,10 @@ def make_policy(spec: str | Policy, **options: Any) -> Policy:
         from rftgym.policies.replay import ReplayPolicy
 
         return _construct(ReplayPolicy, kind, arg, **options)
+    if kind == "oracle" and arg == "gold":
+        from rftgym.policies.oracle import GoldOracle
+
+        return _construct(GoldOracle, kind, **options)
     known = ("scripted:sequential, scripted:parallel, random, openai:<model>, hf:<model path>, "
-             "replay:<run folder>")
+             "replay:<run folder>, oracle:gold")
     raise ValueError(f"unknown policy spec {spec!r}; use one of: {known}")

@@ -61,12 +61,16 @@ def build_manifest(env_id: str, policy_spec: str, tasks: list[Task], *, seed: in
                    env_kwargs: dict[str, Any], model_latency: float, backend: str) -> dict[str, Any]:
     spec = _envs.get_spec(env_id)
     grader = env_kwargs.get("grader") or spec.grader()
+    from rftgym.sandbox import SandboxError
     from rftgym.sandbox.repos import snapshot
 
     commits = {}
     for t in tasks:
         if (t.repo, t.commit) not in commits:
-            commits[(t.repo, t.commit)] = snapshot(t.repo, t.commit).commit
+            try:
+                commits[(t.repo, t.commit)] = snapshot(t.repo, t.commit).commit
+            except SandboxError as exc:  # that task's episodes fail with this error; the others run
+                commits[(t.repo, t.commit)] = f"unavailable: {exc}"
     task_blob = json.dumps([t.to_dict() for t in tasks], sort_keys=True).encode()
     return {
         "created": now(), "env_id": env_id, "policy": policy_spec, "seed": seed, "samples": samples,

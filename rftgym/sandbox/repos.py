@@ -28,6 +28,7 @@ _AUTHOR = ("rftgym", "repos@rftgym.invalid")
 _EPOCH = 1735689600  # 2025-01-01T00:00:00Z: the date of the first built-in commit
 _MAX_TEXT_BYTES = 1_000_000  # larger files are treated as binary by the read tools
 _URL = re.compile(r"^(https?|git|ssh|file)://|^[\w.-]+@[\w.-]+:")
+_OWNER_NAME = re.compile(r"^[\w.-]+/[\w.-]+$")
 _IGNORED_NAMES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".benchmarks", ".DS_Store"}
 
 
@@ -181,8 +182,34 @@ def resolve_source(repo: str) -> tuple[str, Path]:
             raise SandboxError(f"{repo} is a directory but not a git repository; run `git init && git add -A && "
                                "git commit -m init` there, or point the task at a repository")
         return "local-" + hashlib.sha1(str(path).encode()).hexdigest()[:16], path
+    if _OWNER_NAME.match(repo):
+        return _resolve_hosted(repo)
     known = ", ".join(builtin_repo_names()) or "none"
-    raise SandboxError(f"repo {repo!r} is not a built-in repo ({known}), an existing directory or a git URL")
+    raise SandboxError(f"repo {repo!r} is not a built-in repo ({known}), an existing directory, owner/name "
+                       "or a git URL")
+
+
+def _resolve_hosted(repo: str) -> tuple[str, Path]:
+    """``owner/name`` -> a mirror under ``$RFTGYM_REPO_MIRRORS`` (``owner__name`` or ``owner/name``
+    folders, ``.git`` suffix optional; several roots joined by ``os.pathsep``), else a clone of
+    ``$RFTGYM_REPO_URL_TEMPLATE`` formatted with ``owner`` and ``name``; neither: a SandboxError
+    that says what to set."""
+    owner, name = repo.split("/", 1)
+    roots = [r for r in os.environ.get("RFTGYM_REPO_MIRRORS", "").split(os.pathsep) if r]
+    for root in roots:
+        for rel in (f"{owner}__{name}", f"{owner}/{name}", f"{owner}__{name}.git", f"{owner}/{name}.git"):
+            candidate = Path(root).expanduser() / rel
+            if candidate.is_dir():
+                key, path = resolve_source(str(candidate))
+                return "mirror-" + key.split("-", 1)[1], path
+    template = os.environ.get("RFTGYM_REPO_URL_TEMPLATE")
+    if template:
+        return resolve_source(template.format(owner=owner, name=name, repo=repo))
+    where = f"not under RFTGYM_REPO_MIRRORS={os.environ['RFTGYM_REPO_MIRRORS']}" if roots else \
+        "RFTGYM_REPO_MIRRORS is not set"
+    raise SandboxError(f"repo {repo!r} names a hosted repository, and {where}; set RFTGYM_REPO_MIRRORS=/path to a "
+                       f"folder with {owner}__{name} (or {owner}/{name}) git repositories, or "
+                       "RFTGYM_REPO_URL_TEMPLATE=https://github.com/{owner}/{name}.git to clone it")
 
 
 def resolve_commit(source: Path, commit: str, repo: str) -> str:
@@ -306,6 +333,58 @@ def snapshot(repo: str, commit: str) -> Snapshot:
         return _snapshots.setdefault(key, snap)
 
 
+def history_limited(git_dir: Path) -> bool:
+    """Whether a snapshot's history stops before the repository's root (a shallow snapshot)."""
+    return (Path(git_dir) / "shallow").is_file()
+
+
+def _fetch_commit(source: Path, sha: str, tree: Path) -> None:
+    """Fetch ``sha`` with its history into the new repository ``tree``; from a source that is not
+    whole (a shallow or partial clone, a mirror missing objects) fall back to the commit alone
+    (``--depth 1``: ``history_limited`` then holds, and ``git_log`` says so), first asking a partial
+    clone's promisor remote for the commit's missing blobs. A commit that cannot be had even so is
+    a SandboxError that names the source and what to do."""
+    shallow = subprocess.run(["git", "-C", str(source), "rev-parse", "--is-shallow-repository"],
+                             capture_output=True, text=True).stdout.strip() == "true"
+    full_error: Exception = SandboxError("the source is a shallow clone")
+    if not shallow:  # from a shallow source a full fetch "succeeds" with a history it cannot walk
+        try:
+            _git(["fetch", "--quiet", "--no-tags", str(source), sha], cwd=tree)
+            if _has_commit(tree, sha):
+                return
+            full_error = SandboxError("the fetch brought no commit")
+        except SandboxError as exc:
+            full_error = exc
+    shutil.rmtree(tree / ".git" / "shallow", ignore_errors=True)
+    _hydrate_partial(source, sha)
+    try:
+        _git(["fetch", "--quiet", "--no-tags", "--depth", "1", str(source), sha], cwd=tree)
+    except SandboxError as exc:
+        raise SandboxError(f"cannot take commit {sha[:12]} from {source}: it is not whole there ({full_error}; "
+                           f"shallow fallback: {exc}); fetch the commit into that repository (git fetch --unshallow, "
+                           "or a full clone) or point the task at a complete mirror") from None
+
+
+def _has_commit(tree: Path, sha: str) -> bool:
+    return subprocess.run(["git", "-C", str(tree), "cat-file", "-e", f"{sha}^{{commit}}"],
+                          capture_output=True).returncode == 0
+
+
+def _hydrate_partial(source: Path, sha: str) -> None:
+    """In a partial clone, fetch the blobs of ``sha``'s tree that it lacks from its promisor remote
+    (reading them is what makes git fetch them); elsewhere a no-op."""
+    probe = subprocess.run(["git", "-C", str(source), "config", "--get-regexp",
+                            r"^(extensions\.partialclone|remote\..*\.promisor)$"], capture_output=True, text=True)
+    if probe.returncode != 0 or not probe.stdout.strip():
+        return
+    listed = subprocess.run(["git", "-C", str(source), "rev-list", "--objects", "--missing=print", "--no-walk", sha],
+                            capture_output=True, text=True, timeout=600)
+    missing = [line[1:] for line in listed.stdout.splitlines() if line.startswith("?")]
+    if missing:
+        subprocess.run(["git", "-C", str(source), "cat-file", "--batch-check"], input="\n".join(missing) + "\n",
+                       capture_output=True, text=True, timeout=600, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+
+
 def _build_snapshot(source: Path, sha: str, target: Path) -> None:
     tmp = target.parent / f".tmp-{uuid.uuid4().hex}"
     tree = tmp / "tree"
@@ -313,7 +392,7 @@ def _build_snapshot(source: Path, sha: str, target: Path) -> None:
     try:
         _git(["init", "--quiet", str(tree)])
         # Fetching the one commit brings exactly its history: later commits never reach the workspace.
-        _git(["fetch", "--quiet", "--no-tags", str(source), sha], cwd=tree)
+        _fetch_commit(source, sha, tree)
         _git(["-c", "advice.detachedHead=false", "checkout", "--quiet", "-B", "main", sha], cwd=tree)
         for leak in ("FETCH_HEAD", "ORIG_HEAD", "logs"):
             p = tree / ".git" / leak

@@ -43,7 +43,9 @@ def git_log(ws, path: str = "", max_count: int = 20) -> str:
     n = max(1, min(int(max_count), 100))
     out = _git(ws, ["log", f"--max-count={n}", "--date=short", "--format=%h %ad %an%n    %s",
                     ws.commit, *_path(path)])
-    return out.strip() or "no commits touch that path"
+    note = ("\n(history is limited: this repository copy is shallow, so older commits are not available)"
+            if (ws.history_git_dir / "shallow").is_file() else "")
+    return (out.strip() or "no commits touch that path") + note
 
 
 @tool(parallel_safe=True)
