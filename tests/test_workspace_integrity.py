@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -205,7 +206,9 @@ def test_gc_removes_the_workspaces_of_a_kill_9ed_process(shop_repo, tmp_path):
         out = subprocess.run([sys.executable, "-m", "rftgym.cli", "sandbox", "gc"], env=env, capture_output=True,
                              text=True, timeout=120)
         assert out.returncode == 0, out.stderr
-        assert "removed 1 local workspace" in out.stdout, out.stdout
+        # gc also scans the default bases, where orphans of earlier killed runs may lie: at least ours
+        removed = re.search(r"removed (\d+) local workspace", out.stdout)
+        assert removed and int(removed.group(1)) >= 1, out.stdout
         assert not home.exists() and not home.with_name(home.name + ".owner").exists()
         assert (live.root / "README.md").is_file()
 
