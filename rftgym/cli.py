@@ -277,11 +277,11 @@ def replay(
 
 @app.command()
 def report(
-    run: Path = typer.Argument(..., help="a run folder written by `rftgym eval`"),
+    run: Path = typer.Argument(..., help="a run folder written by `rftgym eval`, or a `rftgym train` folder (curves)"),
     vs: Optional[Path] = typer.Option(None, "--vs", help="a second run folder to put side by side"),
     out: Optional[Path] = typer.Option(None, help="the HTML file to write (default: RUN/report.html)"),
 ) -> None:
-    """Write a self-contained HTML report with plots of one run, or two side by side."""
+    """Write a self-contained HTML report with plots of one run, or two side by side; training curves for train folders."""
     from rftgym.report import write_report
 
     try:

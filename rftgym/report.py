@@ -11,6 +11,10 @@ attached to a CI run or mailed. Every plot is an ``<img>`` with a stable id (``P
 - learnability: the spread of rewards within each task's group of samples (a group with zero
   variance gives a GRPO-style trainer no signal).
 
+A folder written by ``rftgym train`` (``metrics.jsonl``) gets a Training section first: reward,
+turns, calls per turn, tool calls, tool errors, completion tokens and KL over steps, train and
+validation (``rftgym.report_training``).
+
 With two runs, each plot overlays or groups both with a legend, in the same colours throughout.
 """
 
@@ -26,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from rftgym.report_training import TrainingRun, is_training_folder, load_training, training_html
 from rftgym.rollout.metrics import sim_latency, summarize
 from rftgym.rollout.store import load_run
 from rftgym.types import Trajectory
@@ -73,34 +78,47 @@ def load(path: str | Path) -> _Run:
 
 
 def write_report(runs: list[str | Path], out: str | Path) -> Path:
-    """Render the report of one or two run folders into ``out`` (an .html file); returns its path."""
+    """Render the report of one or two run folders into ``out`` (an .html file); returns its path.
+
+    A folder written by ``rftgym train`` (``metrics.jsonl``) gets its training curves; one written by
+    ``rftgym eval`` (``trajectories.jsonl``) its rollout plots; a folder with both gets both."""
     if not 1 <= len(runs) <= 2:
         raise ValueError(f"a report shows one run or two side by side, got {len(runs)}")
-    loaded = [load(r) for r in runs]
-    if len(loaded) == 2 and loaded[0].label == loaded[1].label:
-        for r in loaded:
-            r.label = f"{r.label} ({r.path.name})"
+    for r in runs:
+        if not (Path(r) / "trajectories.jsonl").exists() and not is_training_folder(r):
+            raise FileNotFoundError(f"{r} is not a run folder (no trajectories.jsonl from `rftgym eval` nor "
+                                    f"metrics.jsonl from `rftgym train`); pass the --out of a run")
+    loaded = [load(r) for r in runs if (Path(r) / "trajectories.jsonl").exists()]
+    training = [load_training(r) for r in runs if is_training_folder(r)]
+    for group in (loaded, training):
+        if len(group) == 2 and group[0].label == group[1].label:
+            for r in group:
+                r.label = f"{r.label} ({r.path.name})"
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(loaded), encoding="utf-8")
+    out.write_text(render(loaded, training), encoding="utf-8")
     return out
 
 
-def render(runs: list[_Run]) -> str:
+def render(runs: list[_Run], training: list[TrainingRun] | None = None) -> str:
     import matplotlib
 
     matplotlib.use("Agg")  # files only: never a display, whatever the user's backend setting
-    images = {pid: _png(_FIGURES[pid](runs)) for pid, _ in PLOTS}
-    title = " vs ".join(r.label for r in runs)
+    training = training or []
+    title = " vs ".join(r.label for r in (runs or training))
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>rftgym report: {_e(title)}</title>"
-             f"<style>{_CSS}</style></head><body>",
-             f"<h1>rftgym report</h1><p class='sub'>{_legend(runs)}</p>",
-             "<h2>Summary</h2>", _summary_table(runs), "<h2>Plots</h2><div class='grid'>"]
-    for pid, name in PLOTS:
-        parts.append(f"<figure><img id='{pid}' alt='{_e(name)}' src='data:image/png;base64,{images[pid]}'>"
-                     f"<figcaption>{_e(name)}</figcaption></figure>")
-    parts += ["</div>", "<h2>Per task</h2>", _task_table(runs), "<h2>Provenance</h2>", _provenance(runs),
-              "</body></html>"]
+             f"<style>{_CSS}</style></head><body>", "<h1>rftgym report</h1>"]
+    if training:
+        parts.append(training_html(training, COLOURS, _png, _e))
+    if runs:
+        images = {pid: _png(_FIGURES[pid](runs)) for pid, _ in PLOTS}
+        parts += [f"<p class='sub'>{_legend(runs)}</p>", "<h2>Summary</h2>", _summary_table(runs),
+                  "<h2>Plots</h2><div class='grid'>"]
+        for pid, name in PLOTS:
+            parts.append(f"<figure><img id='{pid}' alt='{_e(name)}' src='data:image/png;base64,{images[pid]}'>"
+                         f"<figcaption>{_e(name)}</figcaption></figure>")
+        parts += ["</div>", "<h2>Per task</h2>", _task_table(runs), "<h2>Provenance</h2>", _provenance(runs)]
+    parts.append("</body></html>")
     return "\n".join(parts)
 
 
