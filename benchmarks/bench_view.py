@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -101,6 +102,16 @@ def main() -> None:
     results["filter_sort_page_s"] = timed(lambda: get(u + "api/runs/0/episodes?min_reward=0.5&sort=reward&desc=1"))[0]
     results["episode_s"] = timed(lambda: get(u + f"api/runs/0/episodes/{n // 2}"))[0]
     results["groups_s"] = timed(lambda: get(u + "api/runs/0/groups"))[0]
+    # text search: a needle in no episode (the whole file scanned) and one in every episode (one hit
+    # each), against decoding every line and searching its text (what a naive viewer would do)
+    for name, needle in (("rare", "no episode holds this text"), ("common", "tool_call_id")):
+        results[f"text_search_{name}_s"], page = timed(
+            lambda: json.loads(get(u + "api/runs/0/episodes?limit=50&text=" + urllib.parse.quote(needle))))
+        results[f"text_search_{name}_hits"] = page["total"]
+        results[f"text_search_{name}_baseline_s"], hits = timed(lambda: sum(
+            needle.lower() in json.dumps(json.loads(line)).lower()
+            for line in (run / "trajectories.jsonl").open("rb")))
+        assert hits == page["total"], (name, hits, page["total"])
     lines = (run / "trajectories.jsonl").open("rb").readlines()[:100]
     with open(run / "trajectories.jsonl", "ab") as fh:
         fh.writelines(lines)

@@ -12,6 +12,7 @@ import os
 import shutil
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -105,6 +106,29 @@ def test_filters_and_sort(runs, serve):
     assert status == 400 and "sort must be one of" in body["error"]
     status, body = get(server, "/api/runs/0/episodes?min_reward=abc")
     assert status == 400 and "number" in body["error"]
+
+
+def test_text_search_finds_episodes_by_what_they_hold(runs, serve):
+    server = serve(runs[1])
+    every = lines(runs[1])
+
+    def texts(e):  # what a reader would search: messages' text and tool call arguments, decoded
+        out = []
+        for m in e["messages"]:
+            out.append(m.get("content") or "")
+            out += [c["function"]["name"] + " " + c["function"]["arguments"] for c in m.get("tool_calls") or []]
+        return "\n".join(out).lower()
+
+    outputs = [m["content"] for e in every for m in e["messages"] if m["role"] == "tool" and "\n" in (m["content"] or "")]
+    multi = next(o for o in outputs if len(o.split("\n")[0]) > 3)  # a real two-line stretch of a tool output
+    needle = "\n".join(multi.split("\n")[:2]).upper()  # newline inside, other case: matched as stored
+    for text in ("find_files", needle, 'submit'):
+        expected = [i for i, e in enumerate(every) if text.lower() in texts(e)]
+        assert expected, text
+        _, page = get(server, "/api/runs/0/episodes?limit=1000&text=" + urllib.parse.quote(text))
+        assert [r["index"] for r in page["rows"]] == expected, text
+    _, page = get(server, "/api/runs/0/episodes?limit=1000&text=" + urllib.parse.quote("no such text \u00e9 anywhere"))
+    assert page["total"] == 0
 
 
 def test_episode_gold_only_on_request_and_groups(runs, serve):
@@ -277,6 +301,11 @@ def test_browser_list_shows_every_episode_and_filters_by_reward(runs, serve, bro
     rewards = [float(r.get_attribute("data-reward")) for r in browser.find_elements("css selector", "#episodes tr.row")]
     assert all(r >= 0.5 for r in rewards)
     shot(browser, "list-filtered")
+    browser.find_element("id", "f-text").send_keys("shop-2\n")  # with the reward filter still on
+    expected = [i for i in expected if "shop-2" in json.dumps(every[i])]
+    assert expected
+    wait_for(browser, lambda d: row_indices(d) == expected)
+    shot(browser, "list-text-search")
 
 
 def test_browser_episode_shows_a_turns_parallel_calls_with_outputs(runs, serve, browser):

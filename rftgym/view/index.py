@@ -15,11 +15,14 @@ on request), ``metrics.jsonl`` (per-step training metrics), ``stress.json`` or `
 
 from __future__ import annotations
 
+import bisect
 import json
+import mmap
 import threading
 from pathlib import Path
 from typing import Any
 
+_SEARCH_CHUNK = 16 << 20  # bytes of the run file lowered and searched at a time
 SORT_KEYS = ("index", "task_id", "sample", "reward", "turns", "calls", "tool_errors", "wall_s")
 
 
@@ -230,19 +233,57 @@ class RunIndex:
         }
 
     # -- querying ----------------------------------------------------------------------------
+    def containing(self, text: str) -> set[int]:
+        """Indices of the episodes whose stored line holds ``text``, ignoring the case of ASCII
+        letters: the conversation, tool calls and outputs, the submission and the grade. The text is
+        matched as JSON stores it (quotes, backslashes, newlines escaped; non-ASCII either raw or
+        ``\\u`` escaped). The file is scanned in lowered chunks with ``bytes.find`` (a 100 MB run in
+        well under a second; ``re.IGNORECASE`` was 3x slower), skipping to the next episode after a hit."""
+        if not text:
+            raise ValueError("the search text is empty")
+        needles = sorted({json.dumps(text)[1:-1].encode().lower(),
+                          json.dumps(text, ensure_ascii=False)[1:-1].encode("utf-8").lower()})
+        with self._lock:
+            offsets, end = list(self._offsets), self._end
+        if not offsets:
+            return set()
+        starts = [o for o, _ in offsets]
+        overlap = max(len(n) for n in needles) - 1
+        found: set[int] = set()
+        with open(self.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            for lo in range(0, end, _SEARCH_CHUNK):
+                hi = min(end, lo + _SEARCH_CHUNK + overlap)
+                chunk = data[lo:hi].lower()
+                for needle in needles:
+                    pos = chunk.find(needle)
+                    while pos >= 0:
+                        at = lo + pos
+                        i = bisect.bisect_right(starts, at) - 1
+                        o, n = offsets[i] if i >= 0 else (0, 0)
+                        if i >= 0 and at + len(needle) <= o + n:
+                            found.add(i)
+                            pos = chunk.find(needle, max(pos + 1, o + n - lo))  # next episode
+                        else:  # between lines (a skipped invalid line) or across a line end
+                            pos = chunk.find(needle, pos + 1)
+        return found
+
     def query(self, *, offset: int = 0, limit: int = 50, sort: str = "index", desc: bool = False,
               min_reward: float | None = None, max_reward: float | None = None, error_code: str | None = None,
-              task: str | None = None, truncated: bool | None = None, exploit: bool | None = None
-              ) -> dict[str, Any]:
+              task: str | None = None, truncated: bool | None = None, exploit: bool | None = None,
+              text: str | None = None) -> dict[str, Any]:
         """One page of rows after filters and sort: ``{total, offset, limit, rows}``.
 
         ``task`` matches as a substring of the task id; ``error_code`` as one of the episode's codes
-        (``any`` = at least one). Unknown ``sort`` keys raise ValueError.
+        (``any`` = at least one); ``text`` anywhere in the episode (``containing``). Unknown ``sort``
+        keys raise ValueError.
         """
         if sort not in SORT_KEYS:
             raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)}, not {sort!r}")
+        hits = self.containing(text) if text else None
         with self._lock:
             rows = list(self.rows)
+        if hits is not None:
+            rows = [r for r in rows if r["index"] in hits]
         if min_reward is not None:
             rows = [r for r in rows if r["reward"] >= min_reward]
         if max_reward is not None:

@@ -5,7 +5,7 @@ Routes (``R`` is the run's position: 0 for RUN, 1 for ``--vs``):
 - ``GET /`` the front end (``rftgym/view/static/index.html``, no build step, no CDN);
 - ``GET /api/runs`` each run's header (``RunIndex.info``), refreshed, plus its error codes;
 - ``GET /api/runs/R/episodes?offset=&limit=&sort=&desc=&min_reward=&max_reward=&error_code=&task=
-  &truncated=&exploit=`` one page of list rows (``RunIndex.query``);
+  &truncated=&exploit=&text=`` one page of list rows (``RunIndex.query``);
 - ``GET /api/runs/R/groups`` per-task groups of samples with their reward spread;
 - ``GET /api/runs/R/episodes/I[?gold=1]`` the full episode I; its task's gold data only with ``gold=1``;
 - ``GET /api/runs/R/find?task=&sample=`` ``{"index": I or null}``: the same task and sample in run R;
@@ -134,7 +134,8 @@ class _Handler(BaseHTTPRequestHandler):
                                  sort=q.get("sort") or "index", desc=bool(_bool(q.get("desc"))),
                                  min_reward=_num(q.get("min_reward")), max_reward=_num(q.get("max_reward")),
                                  error_code=q.get("error_code") or None, task=q.get("task") or None,
-                                 truncated=_bool(q.get("truncated")), exploit=_bool(q.get("exploit")))
+                                 truncated=_bool(q.get("truncated")), exploit=_bool(q.get("exploit")),
+                                 text=q.get("text") or None)
             except ValueError as exc:
                 raise ApiError(400, str(exc)) from None
         if what == "episodes" and len(parts) == 4:
