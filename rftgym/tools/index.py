@@ -221,6 +221,16 @@ def prepare_in_background(ws) -> threading.Thread | None:
     return t
 
 
+def _top(scores: np.ndarray, k: int | None) -> np.ndarray:
+    """Indices of the positive ``scores``; with ``k``, only those that can be among the ``k`` best
+    once ties are broken by path: every index scoring at least the ``k``-th best score."""
+    hits = np.flatnonzero(scores > 0)
+    if k is None or len(hits) <= k:
+        return hits
+    kth = np.partition(scores[hits], len(hits) - k)[len(hits) - k]
+    return hits[scores[hits] >= kth]
+
+
 class View:
     """The index as one tool call sees the workspace: the snapshot's index plus the changed files."""
 
@@ -255,8 +265,9 @@ class View:
                 self.added[p] = analyse(p, text)
 
     # -- BM25 ------------------------------------------------------------------------------------
-    def search(self, terms: list[str]) -> list[tuple[float, str]]:
-        """(score, path) of every document with a positive BM25 score, best first, ties by path."""
+    def search(self, terms: list[str], limit: int | None = None) -> list[tuple[float, str]]:
+        """(score, path) of every document with a positive BM25 score, best first, ties by path;
+        the first ``limit`` of them when given (found with ``argpartition``: no sort of every hit)."""
         base = snapshot_index(self.snapshot)
         removed = {base.pos[p] for p in self.removed_paths if p in base.pos}
         n = len(base.paths) - len(removed) + len(self.added)
@@ -285,11 +296,11 @@ class View:
                     added_scores[p] += idf * tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * length / avg))
         if removed:
             scores[list(removed)] = 0.0
-        hits = np.nonzero(scores > 0)[0]
+        hits = _top(scores, None if limit is None else limit + len(self.added))
         out = [(float(scores[i]), base.paths[i]) for i in hits]
         out.extend((s, p) for p, s in added_scores.items() if s > 0)
         out.sort(key=lambda sp: (-sp[0], sp[1]))
-        return out
+        return out if limit is None else out[:limit]
 
     # -- symbols ---------------------------------------------------------------------------------
     def symbols(self) -> list:
