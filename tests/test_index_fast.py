@@ -9,6 +9,7 @@ import pytest
 from rftgym.sandbox import repos as R
 from rftgym.sandbox.local import LocalSandbox
 from rftgym.sandbox.safepath import reader
+from rftgym.tools import get_tool
 from rftgym.tools.search import _best_line_scan, best_line, index_for, rank, tokenize
 
 TEXTS = [
@@ -65,3 +66,56 @@ def test_top_k_breaks_ties_by_path(tmp_path):
         assert full[0][1] == "zz_best.py" and len(full) == 31
         for k in (1, 2, 5, 17, 31, 50):
             assert rank(files, "parse text", limit=k) == full[:k]
+
+
+def _big_enough_repo(tmp_path, n=40):
+    """A repo whose Python files define classes, methods, variables (nested and async too)."""
+    from tests.conftest import git
+
+    root = tmp_path / "many"
+    for i in range(n):
+        p = root / f"pkg{i % 5}" / f"mod_{i:03d}.py"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(f"LIMIT_{i}: int = {i}\n\n\nclass Thing{i}(Base):\n    def run(self, x, *a, k=1, **kw):\n"
+                     f"        def inner():\n            pass\n\n    async def wait(self):\n        pass\n\n\n"
+                     f"def helper_{i}(a, b=2):\n    return a\n" + ("def broken(:\n" if i == 7 else ""))
+    (root / "README.md").write_text("Things and helpers.\n")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
+    return str(root), git(root, "rev-parse", "HEAD").strip()
+
+
+def test_symbol_workers_give_the_in_process_table(tmp_path, monkeypatch):
+    from rftgym.tools import index as I
+
+    repo, sha = _big_enough_repo(tmp_path)
+    monkeypatch.setenv("RFTGYM_INDEX_AT_SNAPSHOT", "0")
+    snap = R.snapshot(repo, sha)
+    assert not I.index_path(snap, "symbols").exists()
+    in_process = I.build_symbols(snap)
+    monkeypatch.setenv("RFTGYM_INDEX_WORKERS", "3")
+    workers = I._SymbolWorkers.start(snap.tree, I._py_files(snap))
+    assert workers is not None and len(workers.procs) == 3
+    assert I.build_symbols(snap, workers) == in_process
+    assert any(r[0] == "Thing3.wait" for r in in_process) and not any(r[0].endswith("inner") for r in in_process)
+
+
+def test_indexes_are_built_when_the_snapshot_is_created(tmp_path, monkeypatch):
+    from rftgym.tools import index as I
+
+    repo, sha = _big_enough_repo(tmp_path)
+    monkeypatch.setenv("RFTGYM_INDEX_WORKERS", "2")
+    snap = R.snapshot(repo, sha)
+    assert I.index_path(snap, "bm25").exists() and I.index_path(snap, "symbols").exists()
+
+    def no_build(*_a, **_k):
+        raise AssertionError("a first call on a new snapshot should load its indexes, not build them")
+
+    monkeypatch.setattr(I, "build", no_build)
+    monkeypatch.setattr(I, "build_symbols", no_build)
+    snap.derived.clear()  # another process: only the files on disk
+    with LocalSandbox() as sb:
+        w = sb.open(repo, sha)
+        assert "pkg2/mod_012.py:4: class Thing12(Base)" in get_tool("find_symbol").run(w, {"name": "Thing12"})
+        assert get_tool("search_code").run(w, {"query": "helper 12"}).startswith("pkg2/mod_012.py")
