@@ -63,6 +63,80 @@ def median_ms(fn, n: int = 5) -> float:
     return round(statistics.median(timed(fn)[0] for _ in range(n)), 2)
 
 
+def _eight_reads(package: str) -> list:
+    """8 real read calls with different queries (3 search_code, 3 grep, 2 find_symbol)."""
+    from rftgym.types import ToolCall
+
+    if package == "transformers":
+        spec = [("search_code", {"query": "attention mask padding token"}),
+                ("grep", {"pattern": r"def forward\("}),
+                ("find_symbol", {"name": "PreTrainedModel"}),
+                ("search_code", {"query": "rotary position embedding cache"}),
+                ("grep", {"pattern": r"raise ValueError\(f?\"", "glob": "*.py"}),
+                ("find_symbol", {"name": "from_pretrained"}),
+                ("search_code", {"query": "tokenizer special tokens decode"}),
+                ("grep", {"pattern": "gradient_checkpointing", "fixed_string": True})]
+    else:
+        spec = [("search_code", {"query": "actor scheduling resources"}), ("grep", {"pattern": r"def remote\("}),
+                ("find_symbol", {"name": "ActorHandle"}), ("search_code", {"query": "object store memory spill"}),
+                ("grep", {"pattern": r"raise ValueError\(", "glob": "*.py"}), ("find_symbol", {"name": "get"}),
+                ("search_code", {"query": "placement group bundle"}), ("grep", {"pattern": "num_cpus", "fixed_string": True})]
+    return [ToolCall(f"call_{i}", name, json.dumps(args)) for i, (name, args) in enumerate(spec)]
+
+
+def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
+    """8 read calls as 8 turns of one call (the sequential baseline) against one turn of 8, on threads
+    only (``RFTGYM_READ_PROCESSES=0``) and on the worker processes (``procpool``), through
+    ``ToolExecutor``; medians of ``rounds`` alternating runs, results checked equal across paths.
+
+    Reported apart: the first pooled turn from no workers (they start, load the snapshot's persisted
+    indexes and read its texts during the turn), and ``ReadPool.warm`` (that start and load alone)."""
+    from rftgym.tools import READ_TOOLS, get_tool, procpool
+    from rftgym.tools.executor import ToolExecutor
+
+    calls = _eight_reads(package)
+    ex = ToolExecutor([get_tool(n) for n in READ_TOOLS])
+    cores = str(procpool.usable_cores())
+
+    def contents(results):
+        assert not [r for r in results if r.error], [r.content for r in results if r.error]
+        return [r.content for r in results]
+
+    def turn(processes: str):
+        os.environ["RFTGYM_READ_PROCESSES"] = processes
+        try:
+            return ex.run(calls, ws)
+        finally:
+            del os.environ["RFTGYM_READ_PROCESSES"]
+
+    reference = [c for call in calls for c in contents(ex.run([call], ws))]
+    procpool.close_shared_pool()
+    first_ms, first = timed(turn, cores)
+    assert contents(first) == reference
+    procpool.close_shared_pool()
+    os.environ["RFTGYM_READ_PROCESSES"] = cores
+    warm_ms, warmed = timed(lambda: procpool.shared_pool().warm(ws))
+    del os.environ["RFTGYM_READ_PROCESSES"]
+    seq, threads, pooled = [], [], []
+    for _ in range(rounds):
+        t, _ = timed(lambda: [r for call in calls for r in ex.run([call], ws)])
+        seq.append(t)
+        t, out = timed(turn, "0")
+        threads.append(t)
+        assert contents(out) == reference
+        t, out = timed(turn, cores)
+        pooled.append(t)
+        assert contents(out) == reference
+    procpool.close_shared_pool()
+    seq_ms, thr_ms, pool_ms = (round(statistics.median(x), 1) for x in (seq, threads, pooled))
+    return {"calls": [c.name for c in calls], "workers": int(cores), "eight_turns_ms": seq_ms,
+            "one_turn_threads_ms": thr_ms, "one_turn_processes_ms": pool_ms,
+            "speedup_threads": round(seq_ms / thr_ms, 2), "speedup_processes": round(seq_ms / pool_ms, 2),
+            "first_turn_processes_from_no_workers_ms": round(first_ms, 1),
+            "workers_start_and_load_snapshot_ms": round(warm_ms, 1), "workers_warmed": warmed,
+            "rounds": rounds}
+
+
 def bench_package(package: str, work: Path) -> dict:
     os.environ["RFTGYM_CACHE"] = str(work / "cache")
     os.environ["RFTGYM_WORKDIR"] = str(work / "ws")
@@ -109,6 +183,7 @@ def bench_package(package: str, work: Path) -> dict:
             "list_dir": median_ms(lambda: call(ws, "list_dir", path=package, depth=2)),
             "read_file": median_ms(lambda: call(ws, "read_file", path=some_py)),
         }
+        res["one_turn_of_8_reads"] = bench_turn_of_8(ws, package)
         edit = ws.exec(f"printf '\\ndef bench_added_symbol():\\n    return 1\\n' >> {some_py}", timeout=30)
         assert edit.ok, edit.combined()
         res["after_edit_ms"] = {

@@ -154,13 +154,23 @@ class ToolExecutor:
         return tool, args
 
     def _invoke(self, tool: Tool, args: dict[str, Any], call: ToolCall, ws: Any,
-                deadline: float | None = None) -> ToolResult:
-        """Run one call to completion: a result; the only exception that escapes is ``InfraError``."""
+                deadline: float | None = None, pool: Any = None) -> ToolResult:
+        """Run one call to completion: a result; the only exception that escapes is ``InfraError``.
+        With ``pool`` (a ``procpool.ReadPool``) the call runs in a worker process, killed at ``deadline``."""
+        from rftgym.tools.procpool import WorkerFailed
+
         token = _DEADLINE.set(deadline)
         start = time.perf_counter()
         error = None
         try:
-            content = tool.run(ws, args)
+            if pool is not None:
+                # Give up a little before the executor does, so the worker's kill is this call's result.
+                early = None if deadline is None else deadline - min(0.25, 0.05 * self._timeout_for(tool))
+                content = pool.run(tool.name, args, ws, early)
+            else:
+                content = tool.run(ws, args)
+        except WorkerFailed as exc:
+            content, error = f"error: {call.name} failed: {exc.kind}: {exc}", "EXECUTION_ERROR"
         except ToolError as exc:
             content, error = f"error: {exc.message}", exc.code
         except InfraError:
@@ -261,9 +271,10 @@ class ToolExecutor:
                 fut.set_exception(exc)
             results[i] = self._collect(fut, calls[i], tool, infra, None)
             return
+        pool, pooled = self._read_pool(batch, ws)
         start = time.monotonic()
         futures = [(i, tool, self._workers.start(self._invoke, tool, args, calls[i], ws,
-                                                 start + self._timeout_for(tool)))
+                                                 start + self._timeout_for(tool), pool if i in pooled else None))
                    for i, tool, args in batch]
         for i, tool, fut in futures:
             remaining = self._timeout_for(tool) - (time.monotonic() - start)
@@ -276,6 +287,19 @@ class ToolExecutor:
                 results[i] = ToolResult(calls[i].id, tool.name, f"error: {tool.name} timed out after "
                                         f"{self._timeout_for(tool):.0f}s; narrow the request", "TIMEOUT",
                                         self._timeout_for(tool))
+
+    def _read_pool(self, batch, ws) -> Any:
+        """The worker processes for this batch's CPU-bound read calls, or None: they pay when two or
+        more built-in ``search_code``/``grep``/``find_symbol`` calls run together on a local workspace
+        (threads would share the GIL). Returns ``(pool or None, indices of the calls it runs)``."""
+        from rftgym.tools import REGISTRY
+        from rftgym.tools.procpool import POOLED_TOOLS, eligible, shared_pool
+
+        pooled = {i for i, tool, _ in batch if tool.name in POOLED_TOOLS and REGISTRY.get(tool.name) is tool}
+        if len(pooled) < 2 or not eligible(ws):
+            return None, set()
+        pool = shared_pool()
+        return (None, set()) if pool is None else (pool, pooled)
 
     def close(self) -> None:
         """Forget lingering calls (their daemon threads end on their own or with the process)."""

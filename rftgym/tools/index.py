@@ -209,11 +209,13 @@ def build_symbols(snap, pending: _SymbolWorkers | None = None) -> list:
 
 def _workers_for(n_files: int) -> int:
     """How many processes parse a snapshot's ``n_files`` Python files: ``RFTGYM_INDEX_WORKERS`` when
-    set (0 or 1: in this process), else one per core (at most 4) from 300 files on."""
+    set (0 or 1: in this process), else one per usable core (at most 4) from 300 files on."""
     raw = os.environ.get("RFTGYM_INDEX_WORKERS", "").strip()
     if raw.isdigit():
         return int(raw)
-    return min(4, os.cpu_count() or 1) if n_files >= 300 else 0
+    from rftgym.tools.procpool import usable_cores
+
+    return min(4, usable_cores()) if n_files >= 300 else 0
 
 
 def _defs_of_files(tree: str, paths: list[str]) -> list:
