@@ -8,6 +8,7 @@ separates the reads before and after it, and workspaces a worker cannot serve st
 
 import json
 import os
+import time
 
 import pytest
 
@@ -67,6 +68,13 @@ def _turn(ws, spec, monkeypatch, processes: int, timeout=None):
     return out
 
 
+def _warm(ws, monkeypatch, processes: int = 2) -> None:
+    """Have every worker of the shared pool load ``ws``'s snapshot, so the next turn runs there."""
+    monkeypatch.setenv("RFTGYM_READ_PROCESSES", str(processes))
+    pool = procpool.shared_pool()
+    assert pool.warm(ws) == processes and pool.ready(ws)
+
+
 def _workers_started(monkeypatch):
     """Record the pid of every worker process the pool starts."""
     pids = []
@@ -88,6 +96,7 @@ def test_pooled_turn_gives_the_in_process_results(ws, tmp_path, monkeypatch):
                    f"ln -s {outside} leak.txt && ln -s {tmp_path} leakdir", timeout=30)
     assert edit.ok, edit.combined()
     pids = _workers_started(monkeypatch)
+    _warm(ws, monkeypatch)
     pooled = _turn(ws, CALLS, monkeypatch, processes=2)
     assert len(pids) == 2  # the turn really ran in worker processes
     in_process = _turn(ws, CALLS, monkeypatch, processes=0)
@@ -103,15 +112,15 @@ def test_pooled_turn_gives_the_in_process_results(ws, tmp_path, monkeypatch):
 def test_a_hung_worker_is_killed_and_replaced(ws, monkeypatch):
     ws.exec("printf 'x%.0s' $(seq 1 3000) > slow.txt", timeout=30)
     pids = _workers_started(monkeypatch)
-    monkeypatch.setenv("RFTGYM_READ_PROCESSES", "2")
-    assert procpool.shared_pool().warm(ws) == 2  # started beforehand: the timeout is the grep's alone
+    _warm(ws, monkeypatch)  # started beforehand: the timeout is the grep's alone
     spec = [("grep", {"pattern": r"(x+x+)+y"}), ("search_code", {"query": "parse text"})]
     results = _turn(ws, spec, monkeypatch, processes=2, timeout=2)
     assert results[0][2] == "TIMEOUT" and results[1][2] is None
     assert "parse" in results[1][1]
     alive = [p for p in pids if _alive(p)]
     assert len(pids) == 2 and len(alive) == 1  # the stuck one is gone, the other one serves again
-    assert procpool.shared_pool().warm(ws) == 2 and len(pids) == 3  # a fresh worker replaced the killed one
+    _warm(ws, monkeypatch)
+    assert len(pids) == 3  # a fresh worker replaced the killed one
     again = _turn(ws, [("find_symbol", {"name": "Parser"}), ("grep", {"pattern": "HTML_ESCAPE"})], monkeypatch, 2)
     assert [e for _, _, e in again] == [None, None] and "pkg/render.py:1:" in again[1][1]
     assert len(pids) == 3
@@ -126,8 +135,24 @@ def _alive(pid: int) -> bool:
         return f.read().split(")")[-1].split()[0] != "Z"
 
 
+def test_first_turn_on_a_snapshot_runs_in_process_while_the_workers_load_it(ws, monkeypatch):
+    pids = _workers_started(monkeypatch)
+    spec = [("grep", {"pattern": "parse"}), ("find_symbol", {"name": "Parser"})]
+    first = _turn(ws, spec, monkeypatch, processes=2)
+    pool = procpool.shared_pool()
+    deadline = time.monotonic() + 60
+    while not pool.ready(ws) and time.monotonic() < deadline:  # the background load started by turn 1
+        time.sleep(0.05)
+    assert pool.ready(ws) and len(pids) == 2
+    served = []
+    real = procpool.ReadPool.run
+    monkeypatch.setattr(procpool.ReadPool, "run", lambda self, name, *a: served.append(name) or real(self, name, *a))
+    assert _turn(ws, spec, monkeypatch, processes=2) == first
+    assert sorted(served) == ["find_symbol", "grep"] and len(pids) == 2  # the loaded workers served turn 2
+
+
 def test_barrier_still_orders_pooled_reads(ws, monkeypatch):
-    monkeypatch.setenv("RFTGYM_READ_PROCESSES", "2")
+    _warm(ws, monkeypatch)
     ex = ToolExecutor([get_tool(n) for n in READ_TOOLS + ["write_file"]])
     calls = [ToolCall("a", "grep", json.dumps({"pattern": "BARRIER_MARK"})),
              ToolCall("b", "search_code", json.dumps({"query": "barrier mark"})),

@@ -157,7 +157,7 @@ class ToolExecutor:
                 deadline: float | None = None, pool: Any = None) -> ToolResult:
         """Run one call to completion: a result; the only exception that escapes is ``InfraError``.
         With ``pool`` (a ``procpool.ReadPool``) the call runs in a worker process, killed at ``deadline``."""
-        from rftgym.tools.procpool import WorkerFailed
+        from rftgym.tools.procpool import PoolUnavailable, WorkerFailed
 
         token = _DEADLINE.set(deadline)
         start = time.perf_counter()
@@ -166,7 +166,10 @@ class ToolExecutor:
             if pool is not None:
                 # Give up a little before the executor does, so the worker's kill is this call's result.
                 early = None if deadline is None else deadline - min(0.25, 0.05 * self._timeout_for(tool))
-                content = pool.run(tool.name, args, ws, early)
+                try:
+                    content = pool.run(tool.name, args, ws, early)
+                except PoolUnavailable:
+                    content = tool.run(ws, args)
             else:
                 content = tool.run(ws, args)
         except WorkerFailed as exc:
@@ -291,7 +294,9 @@ class ToolExecutor:
     def _read_pool(self, batch, ws) -> Any:
         """The worker processes for this batch's CPU-bound read calls, or None: they pay when two or
         more built-in ``search_code``/``grep``/``find_symbol`` calls run together on a local workspace
-        (threads would share the GIL). Returns ``(pool or None, indices of the calls it runs)``."""
+        (threads would share the GIL) whose snapshot the workers have loaded. The first such batch on
+        a snapshot runs on threads while the workers load it (``ReadPool.ready``). Returns
+        ``(pool or None, indices of the calls it runs)``."""
         from rftgym.tools import REGISTRY
         from rftgym.tools.procpool import POOLED_TOOLS, eligible, shared_pool
 
@@ -299,7 +304,7 @@ class ToolExecutor:
         if len(pooled) < 2 or not eligible(ws):
             return None, set()
         pool = shared_pool()
-        return (None, set()) if pool is None else (pool, pooled)
+        return (pool, pooled) if pool is not None and pool.ready(ws) else (None, set())
 
     def close(self) -> None:
         """Forget lingering calls (their daemon threads end on their own or with the process)."""

@@ -1,8 +1,11 @@
 """Worker processes for CPU-bound read tools, so the read calls of one turn run on every core.
 
 Threads share the GIL: ``search_code``, ``grep`` and ``find_symbol`` are mostly Python (regex loops,
-tokenizing, ``ast``), so 8 of them on 8 threads take about as long as one after the other. When a
-turn has two or more such calls on a local workspace, ``ToolExecutor`` hands them to this pool.
+tokenizing, ``ast``), so 8 of them on 8 threads take little less than one after the other. When a
+turn has two or more such calls on a local workspace, ``ToolExecutor`` hands them to this pool -
+once its workers have loaded that workspace's snapshot: the first such turn on a snapshot runs on
+threads (this process has the snapshot's index and texts in memory already) while every worker
+loads it in the background (``ReadPool.ready`` / ``warm``), so no turn waits for workers to start.
 
 - **Workers** are ``python -c`` processes (nothing is forked from this threaded process; a script
   without a ``__main__`` guard is safe), one per core, started on first use and kept. Each keeps the
@@ -17,7 +20,9 @@ turn has two or more such calls on a local workspace, ``ToolExecutor`` hands the
 - **Timeouts kill.** The caller waits up to the call's deadline (``executor.call_deadline``); then the
   worker is killed (SIGKILL) and replaced on the next call, and the call is a ``TIMEOUT``. So a hung
   read never lingers, unlike a thread.
-- ``RFTGYM_READ_PROCESSES=0`` turns the pool off (every call runs on threads); ``=N`` sets its size.
+- ``RFTGYM_READ_PROCESSES=0`` turns the pool off (every call runs on threads); ``=N`` sets its size
+  (default: the usable cores; below 2 there is no pool). A worker that cannot be started leaves the
+  call to this process (``PoolUnavailable``).
 """
 
 from __future__ import annotations
@@ -215,13 +220,25 @@ class _Worker:
                 pass
 
 
+class PoolUnavailable(Exception):
+    """No worker process could be started (e.g. out of processes): the caller runs the call itself."""
+
+
 class ReadPool:
-    """A fixed number of worker processes; a call takes an idle one (starting it if needed) or waits."""
+    """A fixed number of worker processes; a call takes an idle one (starting it if needed) or waits.
+
+    ``ready(ws)`` says whether the workers have loaded ``ws``'s snapshot; the first time it is asked
+    about a snapshot it starts loading it into every worker in the background (``warm``), so the
+    executor runs that turn on threads (in-process data is warm) and the later turns here.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = max(1, size)
         self._idle: list[_Worker] = []
         self._started = 0
+        self._closed = False
+        self._ready: dict[str, None] = {}  # snapshot trees every worker has loaded, least recent first
+        self._warming: set[str] = set()
         self._cond = threading.Condition()
 
     def _take(self, deadline: float | None) -> _Worker:
@@ -236,56 +253,99 @@ class ReadPool:
             self._started += 1
         try:
             return _Worker()
+        except OSError as exc:
+            self._lost()
+            raise PoolUnavailable(f"could not start a read worker process: {exc}") from None
         except BaseException:
             self._lost()
             raise
 
     def _lost(self) -> None:
+        """A worker is gone (killed or failed to start): its replacement will have loaded nothing."""
         with self._cond:
             self._started -= 1
+            self._ready.clear()
             self._cond.notify()
 
     def _give(self, worker: _Worker) -> None:
         with self._cond:
-            self._idle.append(worker)
-            self._cond.notify()
+            if not self._closed:
+                self._idle.append(worker)
+                self._cond.notify()
+                return
+            self._started -= 1
+        worker.kill()
 
     def run(self, name: str, args: dict, ws, deadline: float | None) -> str:
         """``get_tool(name).run(ws, args)`` in a worker: its text, its ``ToolError``, ``WorkerFailed`` for
-        another exception; ``ToolError('TIMEOUT')`` past ``deadline`` (the worker is killed)."""
+        another exception; ``ToolError('TIMEOUT')`` past ``deadline`` (the worker is killed);
+        ``PoolUnavailable`` when no worker can be started."""
         changed = frozenset(ws.changed_paths() or ())
         request = (name, args, str(ws.root), str(ws.snapshot.tree), ws.snapshot.repo, ws.snapshot.commit,
                    changed, list(ws.files()) if changed else None)
         return self._request(request, name, deadline)
 
+    def ready(self, ws) -> bool:
+        """Whether every worker has loaded ``ws``'s snapshot. When not, and no load of it is under way,
+        starts ``warm(ws)`` on a daemon thread and returns False."""
+        tree = str(ws.snapshot.tree)
+        with self._cond:
+            if tree in self._ready:
+                self._ready[tree] = self._ready.pop(tree)  # most recently used last
+                return True
+            if tree in self._warming or self._closed:
+                return False
+            self._warming.add(tree)
+        threading.Thread(target=self.warm, args=(ws,), daemon=True, name="rftgym-read-warm").start()
+        return False
+
     def warm(self, ws, timeout: float = 300.0) -> int:
         """Start every worker and have each load ``ws``'s snapshot (persisted indexes, file texts), so
-        the first pooled turn on it runs at the warm speed; returns how many workers are warm. Never
-        raises: a worker that fails here is replaced on its next call."""
+        a pooled turn on it runs at the warm speed; returns how many workers did. When all did, the
+        snapshot is ``ready``. Never raises: a worker that fails here is replaced on its next call."""
         snap = ws.snapshot
-        request = (WARM, {}, str(ws.root), str(snap.tree), snap.repo, snap.commit, frozenset(), None)
+        tree = str(snap.tree)
+        request = (WARM, {}, str(ws.root), tree, snap.repo, snap.commit, frozenset(), None)
         deadline = time.monotonic() + timeout
+        workers = []
+        try:  # hold all of them at once, so that each one loads it (not one idle worker twice)
+            for _ in range(self.size):
+                workers.append(self._take(deadline))
+        except (TimeoutError, PoolUnavailable):
+            pass
         done: list[bool] = []
 
-        def one() -> None:
+        def one(worker: _Worker) -> None:
             try:
-                self._request(request, WARM, deadline)
+                self._call(worker, request, WARM, deadline)
                 done.append(True)
-            except (ToolError, WorkerFailed, OSError):
+            except (ToolError, WorkerFailed):
                 pass
 
-        threads = [threading.Thread(target=one, daemon=True) for _ in range(self.size)]
+        threads = [threading.Thread(target=one, args=(w,), daemon=True) for w in workers]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        with self._cond:
+            self._warming.discard(tree)
+            if len(done) == self.size:
+                self._ready[tree] = None
+                while len(self._ready) > _KEEP_SNAPSHOTS:  # the workers drop their oldest too
+                    self._ready.pop(next(iter(self._ready)))
         return len(done)
 
     def _request(self, request: tuple, name: str, deadline: float | None) -> str:
+        """``request`` answered by an idle worker (see ``run``)."""
         try:
             worker = self._take(deadline)
         except TimeoutError:
             raise ToolError("TIMEOUT", f"{name} timed out waiting for a worker; narrow the request") from None
+        return self._call(worker, request, name, deadline)
+
+    def _call(self, worker: _Worker, request: tuple, name: str, deadline: float | None) -> str:
+        """``request`` answered by ``worker``, which is given back after, or killed when it died or
+        did not answer by ``deadline``."""
         try:
             reply = worker.call(request, deadline)
         except TimeoutError:
@@ -305,8 +365,9 @@ class ReadPool:
         raise WorkerFailed(reply[1], reply[2])
 
     def close(self) -> None:
-        """Stop the idle workers (busy ones are stopped by their callers' deadlines or at exit)."""
+        """Stop the idle workers now and the busy ones when their call ends (or at their deadline)."""
         with self._cond:
+            self._closed = True
             idle, self._idle = self._idle, []
             self._started -= len(idle)
         for w in idle:
