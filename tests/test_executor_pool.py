@@ -34,8 +34,10 @@ CALLS = [("search_code", {"query": "parse text"}), ("grep", {"pattern": r"def \w
 
 
 @pytest.fixture(autouse=True)
-def fresh_pool():
-    """Each test starts and ends without workers, so it sees the workers it caused."""
+def fresh_pool(monkeypatch):
+    """Each test starts and ends without workers, so it sees the workers it caused; the pool serves
+    this small repository (by default only snapshots of 300 files or more)."""
+    monkeypatch.setenv("RFTGYM_READ_POOL_MIN_FILES", "0")
     procpool.close_shared_pool()
     yield
     procpool.close_shared_pool()
@@ -175,3 +177,5 @@ def test_single_calls_and_other_workspaces_stay_in_process(ws, monkeypatch):
         root = ws.root
 
     assert not procpool.eligible(NotLocal()) and procpool.eligible(ws)
+    monkeypatch.setenv("RFTGYM_READ_POOL_MIN_FILES", "300")  # the default: this repo is too small to pay
+    assert not procpool.eligible(ws)

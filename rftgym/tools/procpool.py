@@ -21,8 +21,9 @@ loads it in the background (``ReadPool.ready`` / ``warm``), so no turn waits for
   worker is killed (SIGKILL) and replaced on the next call, and the call is a ``TIMEOUT``. So a hung
   read never lingers, unlike a thread.
 - ``RFTGYM_READ_PROCESSES=0`` turns the pool off (every call runs on threads); ``=N`` sets its size
-  (default: the usable cores; below 2 there is no pool). A worker that cannot be started leaves the
-  call to this process (``PoolUnavailable``).
+  (default: the usable cores; below 2 there is no pool). Snapshots under ``RFTGYM_READ_POOL_MIN_FILES``
+  (300) files stay on threads. A worker that cannot be started leaves the call to this process
+  (``PoolUnavailable``).
 """
 
 from __future__ import annotations
@@ -62,12 +63,20 @@ def pool_size() -> int:
     return usable_cores()
 
 
+def min_files() -> int:
+    """Snapshots smaller than this (``RFTGYM_READ_POOL_MIN_FILES``, default 300 files) stay on threads:
+    their read calls take a few milliseconds, and two worker processes would cost memory for nothing."""
+    raw = os.environ.get("RFTGYM_READ_POOL_MIN_FILES", "").strip()
+    return int(raw) if raw.isdigit() else 300
+
+
 def eligible(ws) -> bool:
-    """Whether a worker can serve calls on ``ws``: a local workspace (its tree is on this machine's
-    disk) with a snapshot."""
+    """Whether workers should serve calls on ``ws``: a local workspace (its tree is on this machine's
+    disk) with a snapshot of at least ``min_files()`` files."""
     from rftgym.sandbox.local import LocalWorkspace
 
-    return isinstance(ws, LocalWorkspace) and getattr(ws, "snapshot", None) is not None
+    snap = getattr(ws, "snapshot", None)
+    return isinstance(ws, LocalWorkspace) and snap is not None and len(snap.files) >= min_files()
 
 
 # -- the worker side -------------------------------------------------------------------------------
