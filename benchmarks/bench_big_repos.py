@@ -116,13 +116,14 @@ def _worker_rss(ws, procpool) -> list:
 
 
 def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
-    """8 read calls as 8 turns of one call (the sequential baseline) against one turn of 8, on threads
-    only (``RFTGYM_READ_PROCESSES=0``) and on the worker processes (``procpool``), through
-    ``ToolExecutor``; medians of ``rounds`` alternating runs, results checked equal across paths.
+    """8 read calls as 8 turns of one call (the sequential baseline) against one turn of 8 through
+    ``ToolExecutor``: every call on its own thread (the executor before the pool), with the pool off
+    (``RFTGYM_READ_PROCESSES=0``: the CPU-bound reads one at a time), and on the worker processes
+    (``procpool``); medians of ``rounds`` alternating runs, results checked equal across paths.
 
-    Reported apart: the first turn of 8 on the snapshot with no worker started (it runs on threads
-    while the workers start and load the snapshot's persisted indexes and texts), and when the
-    workers were ready, counted from the start of that turn."""
+    Reported apart: the first turn of 8 on the snapshot with no worker started (it runs here, one
+    read at a time, while the workers start and load the snapshot's persisted indexes and texts), and
+    when the workers were ready, counted from the start of that turn."""
     from rftgym.tools import READ_TOOLS, get_tool, procpool
     from rftgym.tools.executor import ToolExecutor
 
@@ -134,16 +135,17 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
         assert not [r for r in results if r.error], [r.content for r in results if r.error]
         return [r.content for r in results]
 
-    def turn(processes: str):
+    def turn(processes: str, min_files: str = "300"):
         os.environ["RFTGYM_READ_PROCESSES"] = processes
+        os.environ["RFTGYM_READ_POOL_MIN_FILES"] = min_files
         try:
             return ex.run(calls, ws)
         finally:
-            del os.environ["RFTGYM_READ_PROCESSES"]
+            del os.environ["RFTGYM_READ_PROCESSES"], os.environ["RFTGYM_READ_POOL_MIN_FILES"]
 
     reference = [c for call in calls for c in contents(ex.run([call], ws))]
     procpool.close_shared_pool()
-    os.environ["RFTGYM_READ_PROCESSES"] = cores
+    os.environ["RFTGYM_READ_PROCESSES"] = cores  # (the default RFTGYM_READ_POOL_MIN_FILES)
     t0 = time.perf_counter()
     first = ex.run(calls, ws)  # no worker has the snapshot: threads, while the workers start and load it
     first_ms = (time.perf_counter() - t0) * 1000
@@ -153,21 +155,25 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
     ready_ms = (time.perf_counter() - t0) * 1000
     del os.environ["RFTGYM_READ_PROCESSES"]
     assert contents(first) == reference
-    seq, threads, pooled = [], [], []
+    seq, threads, serial, pooled = [], [], [], []
     for _ in range(rounds):
         t, _ = timed(lambda: [r for call in calls for r in ex.run([call], ws)])
         seq.append(t)
-        t, out = timed(turn, "0")
+        t, out = timed(turn, "0", str(10**9))  # not eligible: every call on its own thread (the old way)
         threads.append(t)
+        assert contents(out) == reference
+        t, out = timed(turn, "0")  # pool off: the CPU-bound reads one at a time (the lock lane)
+        serial.append(t)
         assert contents(out) == reference
         t, out = timed(turn, cores)
         pooled.append(t)
         assert contents(out) == reference
     procpool.close_shared_pool()
-    seq_ms, thr_ms, pool_ms = (round(statistics.median(x), 1) for x in (seq, threads, pooled))
+    seq_ms, thr_ms, ser_ms, pool_ms = (round(statistics.median(x), 1) for x in (seq, threads, serial, pooled))
     return {"calls": [c.name for c in calls], "workers": int(cores), "eight_turns_ms": seq_ms,
-            "one_turn_threads_ms": thr_ms, "one_turn_processes_ms": pool_ms,
-            "speedup_threads": round(seq_ms / thr_ms, 2), "speedup_processes": round(seq_ms / pool_ms, 2),
+            "one_turn_threads_ms": thr_ms, "one_turn_pool_off_ms": ser_ms, "one_turn_processes_ms": pool_ms,
+            "speedup_threads": round(seq_ms / thr_ms, 2), "speedup_pool_off": round(seq_ms / ser_ms, 2),
+            "speedup_processes": round(seq_ms / pool_ms, 2),
             "first_turn_on_snapshot_ms": round(first_ms, 1), "workers_ready_after_ms": round(ready_ms, 1),
             "rounds": rounds}
 

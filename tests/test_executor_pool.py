@@ -153,6 +153,30 @@ def test_first_turn_on_a_snapshot_runs_in_process_while_the_workers_load_it(ws, 
     assert sorted(served) == ["find_symbol", "grep"] and len(pids) == 2  # the loaded workers served turn 2
 
 
+def test_with_the_pool_off_cpu_bound_reads_run_one_at_a_time(ws, monkeypatch):
+    """On threads they would share the GIL and slow each other down: they take turns instead, and a
+    call of another tool still runs beside them."""
+    spans = []
+    tools = {n: get_tool(n) for n in ("grep", "search_code", "find_symbol", "list_dir")}
+    for name, t in tools.items():
+        real = t.run
+
+        def timed_run(ws_, args, _real=real, _name=name):
+            start = time.perf_counter()
+            try:
+                return _real(ws_, args)
+            finally:
+                spans.append((_name, start, time.perf_counter()))
+
+        monkeypatch.setattr(t, "run", timed_run)
+    pids = _workers_started(monkeypatch)
+    spec = CALLS[:4] + [("list_dir", {"path": "."})]
+    assert _turn(ws, spec, monkeypatch, processes=0) == _turn(ws, spec, monkeypatch, processes=0)
+    reads = sorted((a, b) for name, a, b in spans if name != "list_dir")
+    assert len(reads) == 8 and all(b1 <= a2 for (_, b1), (a2, _) in zip(reads, reads[1:]))
+    assert pids == []
+
+
 def test_barrier_still_orders_pooled_reads(ws, monkeypatch):
     _warm(ws, monkeypatch)
     ex = ToolExecutor([get_tool(n) for n in READ_TOOLS + ["write_file"]])

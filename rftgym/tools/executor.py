@@ -154,21 +154,27 @@ class ToolExecutor:
         return tool, args
 
     def _invoke(self, tool: Tool, args: dict[str, Any], call: ToolCall, ws: Any,
-                deadline: float | None = None, pool: Any = None) -> ToolResult:
+                deadline: float | None = None, lane: Any = None) -> ToolResult:
         """Run one call to completion: a result; the only exception that escapes is ``InfraError``.
-        With ``pool`` (a ``procpool.ReadPool``) the call runs in a worker process, killed at ``deadline``."""
+        ``lane`` (see ``_read_lane``): ``(pool, view)`` runs the call in a worker process of a
+        ``procpool.ReadPool`` on the batch's ``view``, killed at ``deadline``; a lock runs it in this
+        process holding that lock (one CPU-bound read at a time); None runs it here as is."""
         from rftgym.tools.procpool import PoolUnavailable, WorkerFailed
 
         token = _DEADLINE.set(deadline)
         start = time.perf_counter()
         error = None
         try:
-            if pool is not None:
+            if isinstance(lane, tuple):
+                pool, view = lane
                 # Give up a little before the executor does, so the worker's kill is this call's result.
                 early = None if deadline is None else deadline - min(0.25, 0.05 * self._timeout_for(tool))
                 try:
-                    content = pool.run(tool.name, args, ws, early)
+                    content = pool.run(tool.name, args, ws, early, view)
                 except PoolUnavailable:
+                    content = tool.run(ws, args)
+            elif lane is not None:
+                with lane:
                     content = tool.run(ws, args)
             else:
                 content = tool.run(ws, args)
@@ -274,10 +280,10 @@ class ToolExecutor:
                 fut.set_exception(exc)
             results[i] = self._collect(fut, calls[i], tool, infra, None)
             return
-        pool, pooled = self._read_pool(batch, ws)
+        lane, laned = self._read_lane(batch, ws)
         start = time.monotonic()
         futures = [(i, tool, self._workers.start(self._invoke, tool, args, calls[i], ws,
-                                                 start + self._timeout_for(tool), pool if i in pooled else None))
+                                                 start + self._timeout_for(tool), lane if i in laned else None))
                    for i, tool, args in batch]
         for i, tool, fut in futures:
             remaining = self._timeout_for(tool) - (time.monotonic() - start)
@@ -291,20 +297,27 @@ class ToolExecutor:
                                         f"{self._timeout_for(tool):.0f}s; narrow the request", "TIMEOUT",
                                         self._timeout_for(tool))
 
-    def _read_pool(self, batch, ws) -> Any:
-        """The worker processes for this batch's CPU-bound read calls, or None: they pay when two or
-        more built-in ``search_code``/``grep``/``find_symbol`` calls run together on a local workspace
-        (threads would share the GIL) whose snapshot the workers have loaded. The first such batch on
-        a snapshot runs on threads while the workers load it (``ReadPool.ready``). Returns
-        ``(pool or None, indices of the calls it runs)``."""
+    def _read_lane(self, batch, ws) -> tuple[Any, set[int]]:
+        """How this batch's CPU-bound read calls run: ``(lane, indices of the calls it runs)``.
+
+        Two or more built-in ``search_code``/``grep``/``find_symbol`` calls on a big local workspace
+        (``procpool.eligible``) are CPU-bound: on threads they share the GIL and run slower together
+        than one after the other (a regex releasing and retaking the GIL at every match waits for the
+        others each time). So they go to the worker processes (lane ``(pool, view)``) once those
+        have loaded the workspace's snapshot; until then (the first such turn on a snapshot, while the
+        workers load it, see ``ReadPool.ready``) or with the pool off, they run here one at a time
+        (lane: a lock). Other calls of the batch, and small workspaces, run on threads as before.
+        """
         from rftgym.tools import REGISTRY
         from rftgym.tools.procpool import POOLED_TOOLS, eligible, shared_pool
 
-        pooled = {i for i, tool, _ in batch if tool.name in POOLED_TOOLS and REGISTRY.get(tool.name) is tool}
-        if len(pooled) < 2 or not eligible(ws):
+        laned = {i for i, tool, _ in batch if tool.name in POOLED_TOOLS and REGISTRY.get(tool.name) is tool}
+        if len(laned) < 2 or not eligible(ws):
             return None, set()
         pool = shared_pool()
-        return (pool, pooled) if pool is not None and pool.ready(ws) else (None, set())
+        if pool is not None and pool.ready(ws):
+            return (pool, pool.view(ws)), laned
+        return threading.Lock(), laned
 
     def close(self) -> None:
         """Forget lingering calls (their daemon threads end on their own or with the process)."""

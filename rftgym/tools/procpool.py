@@ -285,13 +285,20 @@ class ReadPool:
             self._started -= 1
         worker.kill()
 
-    def run(self, name: str, args: dict, ws, deadline: float | None) -> str:
-        """``get_tool(name).run(ws, args)`` in a worker: its text, its ``ToolError``, ``WorkerFailed`` for
-        another exception; ``ToolError('TIMEOUT')`` past ``deadline`` (the worker is killed);
-        ``PoolUnavailable`` when no worker can be started."""
+    @staticmethod
+    def view(ws) -> tuple[frozenset[str], list[str] | None]:
+        """What a worker needs of ``ws``'s state: its changed paths, and its file list when any changed.
+        One view serves every read call of a batch (no writer runs while a batch of reads does)."""
         changed = frozenset(ws.changed_paths() or ())
+        return changed, (list(ws.files()) if changed else None)
+
+    def run(self, name: str, args: dict, ws, deadline: float | None, view: tuple | None = None) -> str:
+        """``get_tool(name).run(ws, args)`` in a worker, on ``view`` (``view(ws)`` when None): its text,
+        its ``ToolError``, ``WorkerFailed`` for another exception; ``ToolError('TIMEOUT')`` past
+        ``deadline`` (the worker is killed); ``PoolUnavailable`` when no worker can be started."""
+        changed, files = self.view(ws) if view is None else view
         request = (name, args, str(ws.root), str(ws.snapshot.tree), ws.snapshot.repo, ws.snapshot.commit,
-                   changed, list(ws.files()) if changed else None)
+                   changed, files)
         return self._request(request, name, deadline)
 
     def ready(self, ws) -> bool:
