@@ -219,6 +219,10 @@ def bench_package(package: str, work: Path, previous_impl: bool = False) -> dict
     with LocalSandbox() as sb:
         res["workspace_open_ms"] = round(timed(sb.open, str(repo), sha)[0], 1)
         ws = sb.open(str(repo), sha)
+        from rftgym.sandbox import confine
+
+        res["confinement"] = confine.mode()[0]  # where not "view", each change view stats the tree
+        res["change_view_ms"] = median_ms(ws.changed_paths)
         res["first_search_code_ms"] = round(timed(call, ws, "search_code", query=query)[0], 1)
         res["first_find_symbol_ms"] = round(timed(call, ws, "find_symbol", name=symbol)[0], 1)
         snap.derived.pop("bm25", None)  # as in a new process: the persisted indexes are loaded
