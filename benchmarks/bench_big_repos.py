@@ -122,7 +122,7 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
     (``procpool``); medians of ``rounds`` alternating runs, results checked equal across paths.
 
     Reported apart: the first turn of 8 on the snapshot with no worker started (it runs here, one
-    read at a time, while the workers start and load the snapshot's persisted indexes and texts), and
+    read at a time; then the workers start and load the snapshot's persisted indexes and texts), and
     when the workers were ready, counted from the start of that turn."""
     from rftgym.tools import READ_TOOLS, get_tool, procpool
     from rftgym.tools.executor import ToolExecutor
@@ -147,7 +147,7 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
     procpool.close_shared_pool()
     os.environ["RFTGYM_READ_PROCESSES"] = cores  # (the default RFTGYM_READ_POOL_MIN_FILES)
     t0 = time.perf_counter()
-    first = ex.run(calls, ws)  # no worker has the snapshot: threads, while the workers start and load it
+    first = ex.run(calls, ws)  # no worker has the snapshot: here, then the workers start and load it
     first_ms = (time.perf_counter() - t0) * 1000
     pool = procpool.shared_pool()
     while not pool.ready(ws):

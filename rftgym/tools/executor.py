@@ -280,7 +280,7 @@ class ToolExecutor:
                 fut.set_exception(exc)
             results[i] = self._collect(fut, calls[i], tool, infra, None)
             return
-        lane, laned = self._read_lane(batch, ws)
+        lane, laned, warm = self._read_lane(batch, ws)
         start = time.monotonic()
         futures = [(i, tool, self._workers.start(self._invoke, tool, args, calls[i], ws,
                                                  start + self._timeout_for(tool), lane if i in laned else None))
@@ -296,28 +296,32 @@ class ToolExecutor:
                 results[i] = ToolResult(calls[i].id, tool.name, f"error: {tool.name} timed out after "
                                         f"{self._timeout_for(tool):.0f}s; narrow the request", "TIMEOUT",
                                         self._timeout_for(tool))
+        if warm is not None:  # the workers load the snapshot for the next turns, not during this one
+            warm.warm_in_background(ws)
 
-    def _read_lane(self, batch, ws) -> tuple[Any, set[int]]:
-        """How this batch's CPU-bound read calls run: ``(lane, indices of the calls it runs)``.
+    def _read_lane(self, batch, ws) -> tuple[Any, set[int], Any]:
+        """How this batch's CPU-bound read calls run: ``(lane, indices of the calls it runs, pool to
+        warm for ws once the batch is over, or None)``.
 
         Two or more built-in ``search_code``/``grep``/``find_symbol`` calls on a big local workspace
         (``procpool.eligible``) are CPU-bound: on threads they share the GIL and run slower together
         than one after the other (a regex releasing and retaking the GIL at every match waits for the
         others each time). So they go to the worker processes (lane ``(pool, view)``) once those
-        have loaded the workspace's snapshot; until then (the first such turn on a snapshot, while the
-        workers load it, see ``ReadPool.ready``) or with the pool off, they run here one at a time
-        (lane: a lock). Other calls of the batch, and small workspaces, run on threads as before.
+        have loaded the workspace's snapshot; until then (the first such turn on a snapshot; the
+        workers load it after that turn, see ``ReadPool.ready``) or with the pool off, they run here
+        one at a time (lane: a lock). Other calls of the batch, and small workspaces, run on threads
+        as before.
         """
         from rftgym.tools import REGISTRY
         from rftgym.tools.procpool import POOLED_TOOLS, eligible, shared_pool
 
         laned = {i for i, tool, _ in batch if tool.name in POOLED_TOOLS and REGISTRY.get(tool.name) is tool}
         if len(laned) < 2 or not eligible(ws):
-            return None, set()
+            return None, set(), None
         pool = shared_pool()
         if pool is not None and pool.ready(ws):
-            return (pool, pool.view(ws)), laned
-        return threading.Lock(), laned
+            return (pool, pool.view(ws)), laned, None
+        return threading.Lock(), laned, pool
 
     def close(self) -> None:
         """Forget lingering calls (their daemon threads end on their own or with the process)."""

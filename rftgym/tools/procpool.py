@@ -3,9 +3,11 @@
 Threads share the GIL: ``search_code``, ``grep`` and ``find_symbol`` are mostly Python (regex loops,
 tokenizing, ``ast``), so 8 of them on 8 threads take little less than one after the other. When a
 turn has two or more such calls on a local workspace, ``ToolExecutor`` hands them to this pool -
-once its workers have loaded that workspace's snapshot: the first such turn on a snapshot runs on
-threads (this process has the snapshot's index and texts in memory already) while every worker
-loads it in the background (``ReadPool.ready`` / ``warm``), so no turn waits for workers to start.
+once its workers have loaded that workspace's snapshot. The first such turn on a snapshot runs in
+this process (which has the snapshot's index and texts in memory already), its reads one at a time;
+when it is over, every worker loads the snapshot in the background (``ReadPool.warm_in_background``),
+while the model writes its next turn. So no turn waits for workers to start or load, and the load
+does not compete with the turn for the cores.
 
 - **Workers** are ``python -c`` processes (nothing is forked from this threaded process; a script
   without a ``__main__`` guard is safe), one per core, started on first use and kept. Each keeps the
@@ -236,9 +238,9 @@ class PoolUnavailable(Exception):
 class ReadPool:
     """A fixed number of worker processes; a call takes an idle one (starting it if needed) or waits.
 
-    ``ready(ws)`` says whether the workers have loaded ``ws``'s snapshot; the first time it is asked
-    about a snapshot it starts loading it into every worker in the background (``warm``), so the
-    executor runs that turn on threads (in-process data is warm) and the later turns here.
+    ``ready(ws)`` says whether the workers have loaded ``ws``'s snapshot; ``warm_in_background(ws)``
+    loads it into every worker. The executor runs a turn here only when ready; the first turn on a
+    snapshot runs in the caller's process, and the loading starts once that turn is over.
     """
 
     def __init__(self, size: int) -> None:
@@ -302,18 +304,24 @@ class ReadPool:
         return self._request(request, name, deadline)
 
     def ready(self, ws) -> bool:
-        """Whether every worker has loaded ``ws``'s snapshot. When not, and no load of it is under way,
-        starts ``warm(ws)`` on a daemon thread and returns False."""
+        """Whether every worker has loaded ``ws``'s snapshot."""
         tree = str(ws.snapshot.tree)
         with self._cond:
             if tree in self._ready:
                 self._ready[tree] = self._ready.pop(tree)  # most recently used last
                 return True
-            if tree in self._warming or self._closed:
-                return False
+            return False
+
+    def warm_in_background(self, ws) -> threading.Thread | None:
+        """``warm(ws)`` on a daemon thread, unless the snapshot is ready or being loaded already."""
+        tree = str(ws.snapshot.tree)
+        with self._cond:
+            if tree in self._ready or tree in self._warming or self._closed:
+                return None
             self._warming.add(tree)
-        threading.Thread(target=self.warm, args=(ws,), daemon=True, name="rftgym-read-warm").start()
-        return False
+        t = threading.Thread(target=self.warm, args=(ws,), daemon=True, name="rftgym-read-warm")
+        t.start()
+        return t
 
     def warm(self, ws, timeout: float = 300.0) -> int:
         """Start every worker and have each load ``ws``'s snapshot (persisted indexes, file texts), so
