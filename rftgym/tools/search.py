@@ -213,19 +213,24 @@ def grep(ws, pattern: str, path: str = ".", glob: str | None = None, ignore_case
             text = files.read_text(rel)
             if text is None:
                 continue
-            # One pass over the whole text; a match counts on the line where it starts, once per line.
-            line_no, line_start, last, matched = 1, 0, 0, False
+            # One pass over the whole text; a match counts on the line where it starts, once per line:
+            # it starts a new line when a newline lies between it and the previous match. Line numbers
+            # are counted only while hits are shown; past max_results only the count is left, and
+            # find() stops at the first newline instead of counting every one of a long gap.
+            line_no, line_start, prev, matched = 1, 0, -1, False
             for m in rx.finditer(text, timeout=max(0.01, deadline - time.monotonic())):
                 pos = m.start()
                 if pos >= len(text):  # an empty match after the final newline is no line
                     break
-                line_no += text.count("\n", line_start, pos)
-                line_start = text.rfind("\n", 0, pos) + 1
-                if line_no == last:
+                same_line = prev >= 0 and text.find("\n", prev, pos) < 0
+                prev = pos
+                if same_line:
                     continue
-                last, matched = line_no, True
+                matched = True
                 total += 1
                 if len(hits) < max_results:
+                    line_no += text.count("\n", line_start, pos)
+                    line_start = text.rfind("\n", 0, pos) + 1
                     end = text.find("\n", line_start)
                     line = text[line_start:] if end < 0 else text[line_start:end]
                     shown = line if len(line) <= _MAX_LINE else line[:_MAX_LINE] + " [...]"
