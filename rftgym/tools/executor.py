@@ -281,6 +281,8 @@ class ToolExecutor:
             results[i] = self._collect(fut, calls[i], tool, infra, None)
             return
         lane, laned, warm = self._read_lane(batch, ws)
+        if isinstance(lane, tuple):  # longest calls first: they take the workers, the short ones fill in
+            batch = sorted(batch, key=lambda b: -lane[0].cost(b[1].name) if b[0] in laned else 0.0)
         start = time.monotonic()
         futures = [(i, tool, self._workers.start(self._invoke, tool, args, calls[i], ws,
                                                  start + self._timeout_for(tool), lane if i in laned else None))

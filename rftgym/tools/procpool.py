@@ -44,6 +44,7 @@ from pathlib import Path
 from rftgym.tools import ToolError
 
 POOLED_TOOLS = frozenset({"search_code", "grep", "find_symbol"})
+_PRIOR_COST = {"grep": 0.05, "search_code": 0.01, "find_symbol": 0.01}  # seconds on a big repo, until measured
 WARM = "__warm__"  # the request that loads a snapshot into a worker without running a tool
 _HEADER = struct.Struct("<Q")
 
@@ -249,6 +250,7 @@ class ReadPool:
         self._started = 0
         self._closed = False
         self._ready: dict[str, None] = {}  # snapshot trees every worker has loaded, least recent first
+        self._cost: dict[str, float] = dict(_PRIOR_COST)  # tool -> running mean of its call time (s)
         self._warming: set[str] = set()
         self._cond = threading.Condition()
 
@@ -294,6 +296,16 @@ class ReadPool:
         changed = frozenset(ws.changed_paths() or ())
         return changed, (list(ws.files()) if changed else None)
 
+    def cost(self, name: str) -> float:
+        """The expected seconds of a ``name`` call (a running mean of the calls served): the executor
+        hands the longest calls of a turn to the workers first, so the turn ends with short ones
+        filling in (longest-first: the turn lasts ~ its work / workers, not one long call more)."""
+        return self._cost.get(name, 0.0)
+
+    def _observe(self, name: str, seconds: float) -> None:
+        if name in self._cost:
+            self._cost[name] = 0.8 * self._cost[name] + 0.2 * seconds
+
     def run(self, name: str, args: dict, ws, deadline: float | None, view: tuple | None = None) -> str:
         """``get_tool(name).run(ws, args)`` in a worker, on ``view`` (``view(ws)`` when None): its text,
         its ``ToolError``, ``WorkerFailed`` for another exception; ``ToolError('TIMEOUT')`` past
@@ -301,7 +313,10 @@ class ReadPool:
         changed, files = self.view(ws) if view is None else view
         request = (name, args, str(ws.root), str(ws.snapshot.tree), ws.snapshot.repo, ws.snapshot.commit,
                    changed, files)
-        return self._request(request, name, deadline)
+        start = time.perf_counter()
+        out = self._request(request, name, deadline)
+        self._observe(name, time.perf_counter() - start)
+        return out
 
     def ready(self, ws) -> bool:
         """Whether every worker has loaded ``ws``'s snapshot."""
