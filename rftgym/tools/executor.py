@@ -26,6 +26,8 @@ Timeouts. Python cannot kill a thread, so a call that times out is *isolated*, n
   lingering non-parallel-safe ones, each for at most its own timeout; if the claim is still held then,
   the call is not run and gets ``WORKSPACE_BUSY``. So no writer ever overlaps another call, even
   across turns. ``settle(ws, timeout)`` waits for lingering calls (before a reset or a grade).
+- CPU-bound reads of a big workspace that run in worker processes (``_read_lane``, ``procpool``) are
+  stopped: the worker is killed a moment before the call's deadline and the call is a ``TIMEOUT``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Worker processes for CPU-bound read tools, so the read calls of one turn run on every core.
 
 Threads share the GIL: ``search_code``, ``grep`` and ``find_symbol`` are mostly Python (regex loops,
-tokenizing, ``ast``), so 8 of them on 8 threads take little less than one after the other. When a
-turn has two or more such calls on a local workspace, ``ToolExecutor`` hands them to this pool -
+tokenizing, ``ast``), so 8 of them on 8 threads run *slower* than one after the other (0.7-0.9x on
+transformers' sources, 2 cores: a regex gives up and retakes the GIL at every match). When a turn
+has two or more such calls on a big local workspace, ``ToolExecutor`` hands them to this pool -
 once its workers have loaded that workspace's snapshot. The first such turn on a snapshot runs in
 this process (which has the snapshot's index and texts in memory already), its reads one at a time;
 when it is over, every worker loads the snapshot in the background (``ReadPool.warm_in_background``),
@@ -10,11 +11,11 @@ while the model writes its next turn. So no turn waits for workers to start or l
 does not compete with the turn for the cores.
 
 - **Workers** are ``python -c`` processes (nothing is forked from this threaded process; a script
-  without a ``__main__`` guard is safe), one per core, started on first use and kept. Each keeps the
-  snapshots it has served: their indexes are loaded once from the snapshot cache (``index.py``
+  without a ``__main__`` guard is safe), one per usable core (at most 4), started on first use and
+  kept. Each keeps the snapshots it has served: their indexes are loaded once from the snapshot cache (``index.py``
   persists them) and their file texts are read once, so a call ships only its arguments and the
   workspace's change view (changed paths, and the file list when something changed) - never the
-  index. A worker keeps its 4 most recently used snapshots.
+  index. A worker keeps its ``RFTGYM_READ_SNAPSHOTS`` (2) most recently used snapshots.
 - **The same rules.** A worker runs the registered tool on a ``_ShadowWorkspace``: the workspace's
   root on disk, its snapshot, the change view taken by the caller. Reads go through
   ``safepath.WorkspaceReader`` as in-process: links leading outside the workspace are refused there
@@ -22,9 +23,11 @@ does not compete with the turn for the cores.
 - **Timeouts kill.** The caller waits up to the call's deadline (``executor.call_deadline``); then the
   worker is killed (SIGKILL) and replaced on the next call, and the call is a ``TIMEOUT``. So a hung
   read never lingers, unlike a thread.
-- ``RFTGYM_READ_PROCESSES=0`` turns the pool off (every call runs on threads); ``=N`` sets its size
-  (default: the usable cores; below 2 there is no pool). Snapshots under ``RFTGYM_READ_POOL_MIN_FILES``
-  (300) files stay on threads. A worker that cannot be started leaves the call to this process
+- **Longest first.** A pooled turn hands its calls to the workers longest first (a running mean per
+  tool), so short calls fill in at the end.
+- ``RFTGYM_READ_PROCESSES=0`` turns the pool off (the CPU-bound reads of a turn then run in this
+  process one at a time); ``=N`` sets its size (default: the usable cores, at most 4; below 2 there
+  is no pool). Snapshots under ``RFTGYM_READ_POOL_MIN_FILES`` (300) files stay on threads. A worker that cannot be started leaves the call to this process
   (``PoolUnavailable``).
 """
 
@@ -58,12 +61,23 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+_MAX_DEFAULT_WORKERS = 4  # a turn has a handful of reads; each worker holds its snapshots' texts and indexes
+
+
 def pool_size() -> int:
-    """Workers of the pool: ``RFTGYM_READ_PROCESSES`` when set, else the number of usable cores."""
+    """Workers of the pool: ``RFTGYM_READ_PROCESSES`` when set, else the usable cores, at most 4 (each
+    worker holds ~140 MB per transformers-sized snapshot; every Ray worker process has its own pool)."""
     raw = os.environ.get("RFTGYM_READ_PROCESSES", "").strip()
     if raw.isdigit():
         return int(raw)
-    return usable_cores()
+    return min(usable_cores(), _MAX_DEFAULT_WORKERS)
+
+
+def keep_snapshots() -> int:
+    """Snapshots a worker keeps loaded (``RFTGYM_READ_SNAPSHOTS``, default 2), least recently used
+    dropped first: the envs of a process running now, not every task commit it has seen."""
+    raw = os.environ.get("RFTGYM_READ_SNAPSHOTS", "").strip()
+    return max(1, int(raw)) if raw.isdigit() else 2
 
 
 def min_files() -> int:
@@ -144,19 +158,16 @@ def _recv(fd: int, deadline: float | None = None):
     return pickle.loads(exact(n))
 
 
-_KEEP_SNAPSHOTS = 4  # per worker: the snapshots of the envs running now, not every task commit seen
-
-
 def _serve(tree: str, repo: str, commit: str, snapshots: dict) -> object:
     """The worker's ``Snapshot`` of ``tree``: kept across calls (its index is loaded from the snapshot
-    cache once, its texts read once), the least recently used one dropped past ``_KEEP_SNAPSHOTS``.
+    cache once, its texts read once), the least recently used one dropped past ``keep_snapshots()``.
     ``snapshots`` is insertion-ordered: most recently used last."""
     from rftgym.sandbox.repos import Snapshot
 
     snap = snapshots.pop(tree, None)
     if snap is None:
         snap = Snapshot(repo=repo, commit=commit, tree=Path(tree))
-        while len(snapshots) >= _KEEP_SNAPSHOTS:
+        while len(snapshots) >= keep_snapshots():
             snapshots.pop(next(iter(snapshots)))
     snapshots[tree] = snap
     return snap
@@ -370,7 +381,7 @@ class ReadPool:
             self._warming.discard(tree)
             if len(done) == self.size:
                 self._ready[tree] = None
-                while len(self._ready) > _KEEP_SNAPSHOTS:  # the workers drop their oldest too
+                while len(self._ready) > keep_snapshots():  # the workers drop their oldest too
                     self._ready.pop(next(iter(self._ready)))
         return len(done)
 
