@@ -57,8 +57,16 @@ def _forget_in_memory(snap):
     snap.derived.pop("symbols", None)
 
 
+def _as_before_prebuild(snap):
+    """The snapshot as a cache without snapshot-time indexes has it (an older cache): nothing built."""
+    _forget_in_memory(snap)
+    for kind in ("bm25", "symbols"):
+        I.index_path(snap, kind).unlink(missing_ok=True)
+
+
 def test_index_is_persisted_and_reused(ws, monkeypatch):
     snap = ws.snapshot
+    _as_before_prebuild(snap)
     assert not I.index_path(snap, "bm25").exists() and not I.index_path(snap, "symbols").exists()
     first = run(ws, "search_code", query="parse text")
     run(ws, "find_symbol", name="Parser")
@@ -75,6 +83,7 @@ def test_index_is_persisted_and_reused(ws, monkeypatch):
 
 
 def test_concurrent_first_calls_build_once(ws, monkeypatch):
+    _as_before_prebuild(ws.snapshot)
     builds = []
     gate = threading.Event()
 

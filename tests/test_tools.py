@@ -58,6 +58,38 @@ def test_grep_is_sorted_capped_and_safe(workspace):
     assert run(workspace, "grep", pattern="Cart", glob="test_*.py").startswith("tests/test_cart.py:1:")
 
 
+def _grep_reference(files: dict[str, str], pattern: str, max_results: int) -> str:
+    """What grep prints, by the definition: every line where a match starts, once, sorted by file and
+    line, the first ``max_results`` shown, the rest counted."""
+    import regex
+
+    rx = regex.compile(pattern, regex.MULTILINE)
+    rows, per_file = [], {}
+    for rel in sorted(files):
+        text = files[rel]
+        lines = sorted({text.count("\n", 0, m.start()) for m in rx.finditer(text) if m.start() < len(text)})
+        per_file[rel] = len(lines)
+        rows.extend(f"{rel}:{n + 1}:{text.splitlines()[n]}" for n in lines)
+    if not rows:
+        return f"no matches for {pattern!r}"
+    more = len(rows) - max_results
+    return "\n".join(rows[:max_results]) + (
+        f"\n[{more} more matches in {sum(1 for v in per_file.values() if v)} files; narrow path or glob]" if more > 0 else "")
+
+
+@pytest.mark.parametrize("pattern", [r"ab", r"a|b", r"^", r"x*", r"b\n\w", r"(?s)a.{0,30}b", r"$"])
+@pytest.mark.parametrize("max_results", [1, 4, 500])
+def test_grep_counts_match_lines_past_the_shown_ones(workspace, pattern, max_results):
+    # Several matches a line, long gaps between matches, empty matches, matches spanning lines.
+    files = {"g/one.txt": "ab ab ab\n" + "zz\n" * 50 + "xab\nb\nab\n", "g/two.txt": "b\nab ba\n\n\nab",
+             "g/three.txt": "no hit here\n" * 3 + "ab\n" * 5}
+    for rel, text in files.items():
+        (workspace.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (workspace.root / rel).write_text(text)
+    assert run(workspace, "grep", pattern=pattern, path="g", max_results=max_results) == \
+        _grep_reference({rel.split("/", 1)[1] and rel: t for rel, t in files.items()}, pattern, max_results)
+
+
 def test_search_code_ranks_relevant_files_first(workspace):
     out = run(workspace, "search_code", query="VAT tax added to amount")
     first = out.splitlines()[0]

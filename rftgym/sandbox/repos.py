@@ -326,11 +326,17 @@ def snapshot(repo: str, commit: str) -> Snapshot:
     source = source_for(source_key, source, commit)
     sha = resolve_commit(source, commit, repo)
     target = cache_dir() / "snapshots" / source_key / sha
-    if not (target / "tree" / ".git").is_dir():
+    built = not (target / "tree" / ".git").is_dir()
+    if built:
         _build_snapshot(source, sha, target)
     snap = Snapshot(repo=repo, commit=sha, tree=target / "tree")
     with _snapshots_lock:
-        return _snapshots.setdefault(key, snap)
+        snap = _snapshots.setdefault(key, snap)
+    if built:  # the read tools' indexes are part of a new snapshot (rftgym.tools.index.prebuild)
+        from rftgym.tools.index import prebuild
+
+        prebuild(snap)
+    return snap
 
 
 def history_limited(git_dir: Path) -> bool:

@@ -220,6 +220,8 @@ class WorkspaceReader:
         changed = self.changed
         if changed is None:
             return True
+        if not changed:
+            return False
         if rel in changed:
             return True
         while "/" in rel:
@@ -244,8 +246,8 @@ class WorkspaceReader:
 
     def read_text(self, rel: str) -> str | None:
         """The text of a file, or ``None`` when it is binary, missing, > 1 MB or a link leading outside."""
-        if self._cached(rel):
-            return self.ws.read_text(rel)
+        if self._cached(rel):  # unchanged in this call's view: the snapshot's text (no change-view check per file)
+            return self.snapshot.read_text(rel)
         return read_text_inside(self.root, rel)
 
 

@@ -26,6 +26,8 @@ Timeouts. Python cannot kill a thread, so a call that times out is *isolated*, n
   lingering non-parallel-safe ones, each for at most its own timeout; if the claim is still held then,
   the call is not run and gets ``WORKSPACE_BUSY``. So no writer ever overlaps another call, even
   across turns. ``settle(ws, timeout)`` waits for lingering calls (before a reset or a grade).
+- CPU-bound reads of a big workspace that run in worker processes (``_read_lane``, ``procpool``) are
+  stopped: the worker is killed a moment before the call's deadline and the call is a ``TIMEOUT``.
 """
 
 from __future__ import annotations
@@ -154,13 +156,32 @@ class ToolExecutor:
         return tool, args
 
     def _invoke(self, tool: Tool, args: dict[str, Any], call: ToolCall, ws: Any,
-                deadline: float | None = None) -> ToolResult:
-        """Run one call to completion: a result; the only exception that escapes is ``InfraError``."""
+                deadline: float | None = None, lane: Any = None) -> ToolResult:
+        """Run one call to completion: a result; the only exception that escapes is ``InfraError``.
+        ``lane`` (see ``_read_lane``): ``(pool, view)`` runs the call in a worker process of a
+        ``procpool.ReadPool`` on the batch's ``view``, killed at ``deadline``; a lock runs it in this
+        process holding that lock (one CPU-bound read at a time); None runs it here as is."""
+        from rftgym.tools.procpool import PoolUnavailable, WorkerFailed
+
         token = _DEADLINE.set(deadline)
         start = time.perf_counter()
         error = None
         try:
-            content = tool.run(ws, args)
+            if isinstance(lane, tuple):
+                pool, view = lane
+                # Give up a little before the executor does, so the worker's kill is this call's result.
+                early = None if deadline is None else deadline - min(0.25, 0.05 * self._timeout_for(tool))
+                try:
+                    content = pool.run(tool.name, args, ws, early, view)
+                except PoolUnavailable:
+                    content = tool.run(ws, args)
+            elif lane is not None:
+                with lane:
+                    content = tool.run(ws, args)
+            else:
+                content = tool.run(ws, args)
+        except WorkerFailed as exc:
+            content, error = f"error: {call.name} failed: {exc.kind}: {exc}", "EXECUTION_ERROR"
         except ToolError as exc:
             content, error = f"error: {exc.message}", exc.code
         except InfraError:
@@ -261,9 +282,12 @@ class ToolExecutor:
                 fut.set_exception(exc)
             results[i] = self._collect(fut, calls[i], tool, infra, None)
             return
+        lane, laned, warm = self._read_lane(batch, ws)
+        if isinstance(lane, tuple):  # longest calls first: they take the workers, the short ones fill in
+            batch = sorted(batch, key=lambda b: -lane[0].cost(b[1].name) if b[0] in laned else 0.0)
         start = time.monotonic()
         futures = [(i, tool, self._workers.start(self._invoke, tool, args, calls[i], ws,
-                                                 start + self._timeout_for(tool)))
+                                                 start + self._timeout_for(tool), lane if i in laned else None))
                    for i, tool, args in batch]
         for i, tool, fut in futures:
             remaining = self._timeout_for(tool) - (time.monotonic() - start)
@@ -276,6 +300,32 @@ class ToolExecutor:
                 results[i] = ToolResult(calls[i].id, tool.name, f"error: {tool.name} timed out after "
                                         f"{self._timeout_for(tool):.0f}s; narrow the request", "TIMEOUT",
                                         self._timeout_for(tool))
+        if warm is not None:  # the workers load the snapshot for the next turns, not during this one
+            warm.warm_in_background(ws)
+
+    def _read_lane(self, batch, ws) -> tuple[Any, set[int], Any]:
+        """How this batch's CPU-bound read calls run: ``(lane, indices of the calls it runs, pool to
+        warm for ws once the batch is over, or None)``.
+
+        Two or more built-in ``search_code``/``grep``/``find_symbol`` calls on a big local workspace
+        (``procpool.eligible``) are CPU-bound: on threads they share the GIL and run slower together
+        than one after the other (a regex releasing and retaking the GIL at every match waits for the
+        others each time). So they go to the worker processes (lane ``(pool, view)``) once those
+        have loaded the workspace's snapshot; until then (the first such turn on a snapshot; the
+        workers load it after that turn, see ``ReadPool.ready``) or with the pool off, they run here
+        one at a time (lane: a lock). Other calls of the batch, and small workspaces, run on threads
+        as before.
+        """
+        from rftgym.tools import REGISTRY
+        from rftgym.tools.procpool import POOLED_TOOLS, eligible, shared_pool
+
+        laned = {i for i, tool, _ in batch if tool.name in POOLED_TOOLS and REGISTRY.get(tool.name) is tool}
+        if len(laned) < 2 or not eligible(ws):
+            return None, set(), None
+        pool = shared_pool()
+        if pool is not None and pool.ready(ws):
+            return (pool, pool.view(ws)), laned, None
+        return threading.Lock(), laned, pool
 
     def close(self) -> None:
         """Forget lingering calls (their daemon threads end on their own or with the process)."""

@@ -38,10 +38,38 @@ _overlay: dict[tuple[str, str], tuple[Counter, list]] = {}
 _overlay_lock = threading.Lock()
 
 
-def _doc_terms(path: str, text: str) -> Counter:
-    from rftgym.tools.search import tokenize
+_WORD_TERMS: dict[str, tuple[str, ...]] = {}  # identifier -> its search terms (shared by every file)
+_WORD_TERMS_MAX = 2_000_000
 
-    return Counter(tokenize(path.replace("/", " ").replace(".", " ") + " " + text))
+
+def _word_terms(word: str) -> tuple[str, ...]:
+    """The search terms ``tokenize`` makes of one identifier or number (memoised per process)."""
+    terms = _WORD_TERMS.get(word)
+    if terms is None:
+        from rftgym.tools.search import tokenize
+
+        terms = tuple(tokenize(word))
+        if len(_WORD_TERMS) >= _WORD_TERMS_MAX:
+            _WORD_TERMS.clear()
+        _WORD_TERMS[word] = terms
+    return terms
+
+
+def term_counts(text: str) -> Counter:
+    """``Counter(tokenize(text))``, computed fast: one regex pass counts the distinct identifiers
+    (C code), then each distinct identifier's terms (memoised) are added with its count, so the
+    Python work is per distinct word of a file, not per token."""
+    from rftgym.tools.search import _WORD
+
+    out: Counter = Counter()
+    for word, n in Counter(_WORD.findall(text)).items():
+        for term in _word_terms(word):
+            out[term] += n
+    return out
+
+
+def _doc_terms(path: str, text: str) -> Counter:
+    return term_counts(path.replace("/", " ").replace(".", " ") + " " + text)
 
 
 def _defs(path: str, text: str) -> list:
@@ -67,27 +95,62 @@ def analyse(path: str, text: str) -> tuple[Counter, list]:
 
 
 class SnapshotIndex:
-    """The BM25 postings and symbol table of one snapshot's files (immutable once built)."""
+    """The BM25 postings of one snapshot's files (immutable once built): for term id ``k``,
+    ``docs[indptr[k]:indptr[k+1]]`` are the documents holding it (ascending) and ``tfs`` the counts."""
 
-    def __init__(self, paths: list[str], counts: list[Counter]) -> None:
+    def __init__(self, paths: list[str], terms: dict[str, int], lengths: np.ndarray, indptr: np.ndarray,
+                 docs: np.ndarray, tfs: np.ndarray) -> None:
         self.paths = paths
         self.pos = {p: i for i, p in enumerate(paths)}
-        self.lengths = np.array([sum(c.values()) for c in counts], dtype=np.float64)
-        self.total_length = float(self.lengths.sum())
-        vocab: dict[str, list] = {}
-        for i, c in enumerate(counts):
-            for term, tf in c.items():
-                vocab.setdefault(term, []).append((i, tf))
-        self.terms = {t: k for k, t in enumerate(vocab)}
-        indptr = [0]
-        docs, tfs = [], []
-        for postings in vocab.values():
-            docs.extend(d for d, _ in postings)
-            tfs.extend(tf for _, tf in postings)
-            indptr.append(len(docs))
-        self.indptr = np.array(indptr, dtype=np.int64)
-        self.docs = np.array(docs, dtype=np.int32)
-        self.tfs = np.array(tfs, dtype=np.float64)
+        self.terms = terms
+        self.lengths = lengths
+        self.total_length = float(lengths.sum())
+        self.indptr, self.docs, self.tfs = indptr, docs, tfs
+
+    @classmethod
+    def from_texts(cls, paths: list[str], texts: list[str]) -> SnapshotIndex:
+        """The index of documents ``texts[i]`` named ``paths[i]``; each document's terms are
+        ``Counter(tokenize(path words + text))`` (as ``analyse`` makes them), computed in bulk.
+
+        Per file, one regex pass counts its distinct identifiers (C code); each distinct identifier
+        of the whole repository is tokenized once; the (doc, identifier, count) triples are then
+        expanded to (doc, term, count) and summed with numpy, which also lays out the postings.
+        """
+        from rftgym.tools.search import _WORD, tokenize
+
+        word_id: dict[str, int] = {}
+        word_terms: list[list[int]] = []
+        terms: dict[str, int] = {}
+        doc_words, doc_counts = [], []
+        for path, text in zip(paths, texts):
+            counted = Counter(_WORD.findall(path.replace("/", " ").replace(".", " ") + " " + text))
+            ids = []
+            for w in counted:
+                i = word_id.get(w)
+                if i is None:
+                    i = word_id[w] = len(word_terms)
+                    word_terms.append([terms.setdefault(t, len(terms)) for t in tokenize(w)])
+                ids.append(i)
+            doc_words.append(np.array(ids, dtype=np.int64))
+            doc_counts.append(np.fromiter(counted.values(), dtype=np.float64, count=len(counted)))
+        n_docs = len(paths)
+        per_word = np.array([len(t) for t in word_terms], dtype=np.int64)
+        word_start = np.zeros(len(word_terms) + 1, dtype=np.int64)
+        np.cumsum(per_word, out=word_start[1:])
+        flat_terms = np.fromiter((t for ts in word_terms for t in ts), dtype=np.int64, count=int(word_start[-1]))
+        words = np.concatenate(doc_words) if doc_words else np.zeros(0, dtype=np.int64)
+        counts = np.concatenate(doc_counts) if doc_counts else np.zeros(0)
+        docs_of = np.repeat(np.arange(n_docs, dtype=np.int64), [len(d) for d in doc_words])
+        rep = per_word[words]  # each (doc, word, count) becomes one row per term of the word
+        first = np.repeat(word_start[words] - (np.cumsum(rep) - rep), rep)
+        term_rows = flat_terms[first + np.arange(int(rep.sum()), dtype=np.int64)]
+        keys, inverse = np.unique(term_rows * max(n_docs, 1) + np.repeat(docs_of, rep), return_inverse=True)
+        tfs = np.bincount(inverse.ravel(), weights=np.repeat(counts, rep), minlength=len(keys))
+        term_of, docs = np.divmod(keys, max(n_docs, 1))
+        indptr = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term_of, minlength=len(terms)), out=indptr[1:])
+        lengths = np.bincount(docs, weights=tfs, minlength=n_docs).astype(np.float64)
+        return cls(paths, terms, lengths, indptr, docs.astype(np.int32), tfs.astype(np.float64))
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         k = self.terms.get(term)
@@ -105,31 +168,160 @@ def build(snap) -> SnapshotIndex:
     """The BM25 index of every safe text file of ``snap`` (see ``safepath``)."""
     from rftgym.sandbox.safepath import _snapshot_safe_files
 
-    paths, counts = [], []
+    paths, texts = [], []
     for p in _snapshot_safe_files(snap):
         text = snap.read_text(p)
         if text is None:
             continue
         paths.append(p)
-        counts.append(_doc_terms(p, text))
-    return SnapshotIndex(paths, counts)
+        texts.append(text)
+    return SnapshotIndex.from_texts(paths, texts)
 
 
-def build_symbols(snap) -> list:
-    """Every definition in the safe Python files of ``snap``: (qualname, kind, path, line, signature).
-
-    Separate from the BM25 index because ``ast.parse`` costs most of a build: a first search_code
-    does not wait for it, and a first find_symbol does not wait for BM25.
-    """
+def _py_files(snap) -> list[str]:
     from rftgym.sandbox.safepath import _snapshot_safe_files
 
+    return [p for p in _snapshot_safe_files(snap) if p.endswith(".py")]
+
+
+def build_symbols(snap, pending: _SymbolWorkers | None = None) -> list:
+    """Every definition in the safe Python files of ``snap``: (qualname, kind, path, line, signature),
+    in file order.
+
+    Separate from the BM25 index because ``ast.parse`` costs most of a build: a first search_code
+    does not wait for it, and a first find_symbol does not wait for BM25. On a big repository the
+    files are parsed by worker processes (``_SymbolWorkers``; ``pending``: ones already started),
+    so the build uses every core; a worker that fails is redone in this process.
+    """
+    paths = _py_files(snap)
+    workers = pending if pending is not None else _SymbolWorkers.start(snap.tree, paths)
+    if workers is not None:
+        rows = workers.collect()
+        if rows is not None:
+            return rows
     rows = []
-    for p in _snapshot_safe_files(snap):
-        if p.endswith(".py"):
-            text = snap.read_text(p)
-            if text is not None:
-                rows.extend(_defs(p, text))
+    for p in paths:
+        text = snap.read_text(p)
+        if text is not None:
+            rows.extend(_defs(p, text))
     return rows
+
+
+def _workers_for(n_files: int) -> int:
+    """How many processes parse a snapshot's ``n_files`` Python files: ``RFTGYM_INDEX_WORKERS`` when
+    set (0 or 1: in this process), else one per usable core (at most 4) from 300 files on."""
+    raw = os.environ.get("RFTGYM_INDEX_WORKERS", "").strip()
+    if raw.isdigit():
+        return int(raw)
+    from rftgym.tools.procpool import usable_cores
+
+    return min(4, usable_cores()) if n_files >= 300 else 0
+
+
+def _defs_of_files(tree: str, paths: list[str]) -> list:
+    """The definitions of ``paths`` under ``tree`` (run in a worker process)."""
+    from rftgym.sandbox.repos import read_text_file
+
+    rows = []
+    for p in paths:
+        text = read_text_file(Path(tree) / p)
+        if text is not None:
+            rows.extend(_defs(p, text))
+    return rows
+
+
+def _worker_main() -> None:
+    """Entry point of a symbol worker: ``(tree, paths, out)`` pickled on stdin; rows pickled to ``out``."""
+    import sys
+
+    tree, paths, out = pickle.load(sys.stdin.buffer)
+    rows = _defs_of_files(tree, paths)
+    tmp = out + ".tmp"
+    with open(tmp, "wb") as f:
+        pickle.dump(rows, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, out)
+
+
+class _SymbolWorkers:
+    """Python processes parsing one share of a snapshot's files each (``python -c``: nothing is forked
+    from this, possibly threaded, process, and a script without a ``__main__`` guard is safe)."""
+
+    def __init__(self, procs: list, outs: list[str], tmpdir: str) -> None:
+        self.procs, self.outs, self.tmpdir = procs, outs, tmpdir
+
+    @classmethod
+    def start(cls, tree, paths: list[str]) -> _SymbolWorkers | None:
+        """Started workers over ``paths`` (shares balanced by file size), or None when the repository
+        is too small to pay for process start-up (see ``_workers_for``) or no process starts."""
+        import subprocess
+        import sys
+        import tempfile
+
+        n = _workers_for(len(paths))
+        if n < 2:
+            return None
+        sizes = []
+        for p in paths:
+            try:
+                sizes.append(os.path.getsize(os.path.join(tree, p)))
+            except OSError:
+                sizes.append(0)
+        shares: list[list[str]] = [[] for _ in range(n)]
+        load = [0] * n
+        for size, p in sorted(zip(sizes, paths), reverse=True):  # biggest first, onto the lightest share
+            k = load.index(min(load))
+            shares[k].append(p)
+            load[k] += size
+        import rftgym
+
+        root = str(Path(rftgym.__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        tmpdir = tempfile.mkdtemp(prefix="rftgym-symbols-")
+        procs, outs = [], []
+        try:
+            for k, share in enumerate(shares):
+                out = os.path.join(tmpdir, f"{k}.pkl")
+                proc = subprocess.Popen([sys.executable, "-c", "from rftgym.tools.index import _worker_main; "
+                                         "_worker_main()"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, env=env, cwd=tmpdir)
+                procs.append(proc)
+                outs.append(out)
+                proc.stdin.write(pickle.dumps((str(tree), share, out)))
+                proc.stdin.close()
+        except OSError:
+            cls(procs, outs, tmpdir).kill()
+            return None
+        return cls(procs, outs, tmpdir)
+
+    def collect(self, timeout: float = 900.0) -> list | None:
+        """Every worker's rows in path order, or None when one failed (the caller builds in-process)."""
+        import shutil
+        import subprocess
+
+        try:
+            by_path: dict[str, list] = {}
+            for proc, out in zip(self.procs, self.outs):
+                if proc.wait(timeout=timeout) != 0:
+                    return None
+                with open(out, "rb") as f:
+                    for row in pickle.load(f):
+                        by_path.setdefault(row[2], []).append(row)
+            order = sorted(by_path)  # _snapshot_safe_files is sorted, and so are the rows of one file
+            return [row for p in order for row in by_path[p]]
+        except (OSError, pickle.UnpicklingError, EOFError, subprocess.TimeoutExpired):
+            return None
+        finally:
+            self.kill()
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+    def kill(self) -> None:
+        import shutil
+
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
 
 
 def index_path(snap, kind: str = "bm25") -> Path:
@@ -199,6 +391,29 @@ def _build_persisted(snap, path: Path, builder, typ: type):
         return value
 
 
+def prebuild(snap) -> None:
+    """Build and persist both indexes of ``snap`` now; ``rftgym.sandbox.repos.snapshot`` calls it when
+    it creates a snapshot, so the first episode on a commit loads them instead of building them.
+
+    The symbol workers parse the Python files while this process builds the BM25 index. Never
+    raises (a tool call builds again and reports a real problem); ``RFTGYM_INDEX_AT_SNAPSHOT=0``
+    leaves the build to the first call.
+    """
+    if os.environ.get("RFTGYM_INDEX_AT_SNAPSHOT", "1").strip() == "0":
+        return
+    workers = None
+    try:
+        if "symbols" not in snap.derived and not index_path(snap, "symbols").exists():
+            workers = _SymbolWorkers.start(snap.tree, _py_files(snap))
+        snapshot_index(snap)
+        _cached(snap, "symbols", lambda s: build_symbols(s, workers), list)
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass
+    finally:
+        if workers is not None:
+            workers.kill()
+
+
 def prepare(ws) -> None:
     """Build (or load) the index of ``ws``'s snapshot now, e.g. at reset; never raises."""
     snap = getattr(ws, "snapshot", None)
@@ -219,6 +434,16 @@ def prepare_in_background(ws) -> threading.Thread | None:
     t = threading.Thread(target=prepare, args=(ws,), daemon=True, name="rftgym-index")
     t.start()
     return t
+
+
+def _top(scores: np.ndarray, k: int | None) -> np.ndarray:
+    """Indices of the positive ``scores``; with ``k``, only those that can be among the ``k`` best
+    once ties are broken by path: every index scoring at least the ``k``-th best score."""
+    hits = np.flatnonzero(scores > 0)
+    if k is None or len(hits) <= k:
+        return hits
+    kth = np.partition(scores[hits], len(hits) - k)[len(hits) - k]
+    return hits[scores[hits] >= kth]
 
 
 class View:
@@ -255,8 +480,9 @@ class View:
                 self.added[p] = analyse(p, text)
 
     # -- BM25 ------------------------------------------------------------------------------------
-    def search(self, terms: list[str]) -> list[tuple[float, str]]:
-        """(score, path) of every document with a positive BM25 score, best first, ties by path."""
+    def search(self, terms: list[str], limit: int | None = None) -> list[tuple[float, str]]:
+        """(score, path) of every document with a positive BM25 score, best first, ties by path;
+        the first ``limit`` of them when given (found with ``argpartition``: no sort of every hit)."""
         base = snapshot_index(self.snapshot)
         removed = {base.pos[p] for p in self.removed_paths if p in base.pos}
         n = len(base.paths) - len(removed) + len(self.added)
@@ -285,11 +511,11 @@ class View:
                     added_scores[p] += idf * tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * length / avg))
         if removed:
             scores[list(removed)] = 0.0
-        hits = np.nonzero(scores > 0)[0]
+        hits = _top(scores, None if limit is None else limit + len(self.added))
         out = [(float(scores[i]), base.paths[i]) for i in hits]
         out.extend((s, p) for p, s in added_scores.items() if s > 0)
         out.sort(key=lambda sp: (-sp[0], sp[1]))
-        return out
+        return out if limit is None else out[:limit]
 
     # -- symbols ---------------------------------------------------------------------------------
     def symbols(self) -> list:

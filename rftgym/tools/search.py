@@ -8,11 +8,14 @@ module's timeout, so a catastrophic pattern costs a ``TIMEOUT`` observation, not
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import re
 import time
 from collections import Counter
 
+import numpy as np
 import regex
 
 from rftgym.sandbox.safepath import reader
@@ -90,14 +93,69 @@ def index_for(files) -> BM25:
     return BM25.build(files, files.files())
 
 
-def rank(files, query: str) -> list[tuple[float, str]]:
-    """BM25 ranking of the call's tree: the snapshot's persisted index plus the episode's changes
-    (``rftgym.tools.index``); workspaces without a snapshot fall back to a full in-memory build."""
+def rank(files, query: str, limit: int | None = None) -> list[tuple[float, str]]:
+    """BM25 ranking of the call's tree, best first (ties by path), cut to ``limit`` hits when given:
+    the snapshot's persisted index plus the episode's changes (``rftgym.tools.index``); workspaces
+    without a snapshot fall back to a full in-memory build."""
     if files.snapshot is None:
-        return index_for(files).search(query)
+        ranked = index_for(files).search(query)
+        return ranked if limit is None else ranked[:limit]
     from rftgym.tools.index import View
 
-    return View(files).search(list(dict.fromkeys(tokenize(query))))
+    return View(files).search(list(dict.fromkeys(tokenize(query))), limit)
+
+
+def best_line(text: str, terms: set[str]) -> str:
+    """``'L<n>: <line>'`` for the first line of ``text`` holding the most distinct query ``terms``
+    among its search terms (``tokenize``), or ``''`` when no line holds one.
+
+    A line can hold a term only where the term occurs in it as a substring, so the number of terms
+    occurring in a line bounds its hits. The bounds come from one ``finditer`` per term over the
+    lowered text and numpy (occurrence offsets -> line numbers); lines are then tokenized best bound
+    first until no later line can win, so a 1 MB file costs milliseconds, not a loop over its lines.
+    """
+    if not terms or not text:
+        return ""
+    lines = text.splitlines()
+    low = text.lower()
+    if len(low) != len(text):  # lower() changed lengths (rare Unicode): offsets would not map to lines
+        return _best_line_scan(lines, terms)
+    ends = np.fromiter(itertools.accumulate(map(len, text.splitlines(keepends=True))), dtype=np.int64,
+                       count=len(lines))
+    per_term = []
+    for t in terms:
+        offsets = [m.start() for m in re.finditer(re.escape(t), low)]
+        if offsets:
+            per_term.append(np.unique(np.searchsorted(ends, offsets, side="right")))
+    if not per_term:
+        return ""
+    counts = np.bincount(np.concatenate(per_term))
+    idx = np.flatnonzero(counts)
+    bound = counts[idx]
+    order = np.lexsort((idx, -bound))  # most terms first, then earliest line
+    best, best_hits, best_i = "", 0, len(lines)
+    for i, ub in zip(idx[order].tolist(), bound[order].tolist()):
+        if ub < best_hits:
+            break
+        if ub == best_hits and i > best_i:
+            continue
+        hits = len(terms.intersection(tokenize(lines[i])))
+        if hits > best_hits or (hits == best_hits and hits and i < best_i):
+            best, best_hits, best_i = f"L{i + 1}: {lines[i].strip()[:160]}", hits, i
+    return best
+
+
+def _best_line_scan(lines: list[str], terms: set[str]) -> str:
+    """``best_line`` by a plain loop over every line (the reference; used when offsets cannot map)."""
+    best, best_hits = "", 0
+    for n, line in enumerate(lines, 1):
+        low = line.lower()  # every term of a line is a substring of it: skip lines holding none
+        if not any(t in low for t in terms):
+            continue
+        hits = len(terms.intersection(tokenize(line)))
+        if hits > best_hits:
+            best, best_hits = f"L{n}: {line.strip()[:160]}", hits
+    return best
 
 
 @tool(parallel_safe=True)
@@ -113,20 +171,13 @@ def search_code(ws, query: str, max_results: int = 10) -> str:
         raise ToolError("INVALID_ARGS", "query has no searchable words; include identifiers or keywords")
     max_results = max(1, min(int(max_results), 50))
     files = reader(ws)
-    ranked = rank(files, query)[:max_results]
+    ranked = rank(files, query, limit=max_results)
     if not ranked:
         return f"no files match {query!r}"
     terms = set(tokenize(query))
     lines = []
     for score, path in ranked:
-        best, best_hits = "", 0
-        for n, line in enumerate((files.read_text(path) or "").splitlines(), 1):
-            low = line.lower()  # every term of a line is a substring of it: skip lines holding none
-            if not any(t in low for t in terms):
-                continue
-            hits = len(terms.intersection(tokenize(line)))
-            if hits > best_hits:
-                best, best_hits = f"L{n}: {line.strip()[:160]}", hits
+        best = best_line(files.read_text(path) or "", terms)
         lines.append(f"{path} (score {score:.2f})" + (f"\n    {best}" if best else ""))
     return "\n".join(lines)
 
@@ -162,19 +213,24 @@ def grep(ws, pattern: str, path: str = ".", glob: str | None = None, ignore_case
             text = files.read_text(rel)
             if text is None:
                 continue
-            # One pass over the whole text; a match counts on the line where it starts, once per line.
-            line_no, line_start, last, matched = 1, 0, 0, False
+            # One pass over the whole text; a match counts on the line where it starts, once per line:
+            # it starts a new line when a newline lies between it and the previous match. Line numbers
+            # are counted only while hits are shown; past max_results only the count is left, and
+            # find() stops at the first newline instead of counting every one of a long gap.
+            line_no, line_start, prev, matched = 1, 0, -1, False
             for m in rx.finditer(text, timeout=max(0.01, deadline - time.monotonic())):
                 pos = m.start()
                 if pos >= len(text):  # an empty match after the final newline is no line
                     break
-                line_no += text.count("\n", line_start, pos)
-                line_start = text.rfind("\n", 0, pos) + 1
-                if line_no == last:
+                same_line = prev >= 0 and text.find("\n", prev, pos) < 0
+                prev = pos
+                if same_line:
                     continue
-                last, matched = line_no, True
+                matched = True
                 total += 1
                 if len(hits) < max_results:
+                    line_no += text.count("\n", line_start, pos)
+                    line_start = text.rfind("\n", 0, pos) + 1
                     end = text.find("\n", line_start)
                     line = text[line_start:] if end < 0 else text[line_start:end]
                     shown = line if len(line) <= _MAX_LINE else line[:_MAX_LINE] + " [...]"
