@@ -18,6 +18,10 @@
   the same ``max_retries`` count, and kept with its ``infra_error`` when they run out. A ``PolicyFatalError`` ends the
   run, as in the thread backend; any other error raised by the actor machinery itself is a bug or a
   misconfiguration and propagates.
+- Deadlines: with ``deadline_s`` each actor runs an episode under it (``arun_episode_within``): past
+  it the episode comes back with ``infra_error`` (``RolloutDeadlineExceeded``) and is retried like any
+  infra failure; an env a hung call still holds is dropped and closes itself when the call returns.
+  An actor whose event loop is itself blocked (a policy that blocks in ``aact``) is not covered.
 - Rate limits hold for the run: when the policy keeps to ``rpm``/``tpm`` (``Policy.rate_limits``),
   the driver starts one ``RateLimiter`` actor and every rollout actor's policy (replacements too)
   books its requests there (``RemoteRateLimiter``), so N actors together keep to the limits.
@@ -35,11 +39,10 @@ import asyncio
 import os
 import time
 from collections import defaultdict, deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from rftgym.policies import Policy, PolicyFatalError
-from rftgym.rollout.episode import arun_episode, episode_seed
+from rftgym.rollout.episode import DaemonExecutor, arun_episode, arun_episode_within, episode_seed
 from rftgym.types import Task, Trajectory
 
 # Most threads an actor gives to blocking env work: steps are short, and GIL-bound beyond a few.
@@ -54,7 +57,8 @@ class RolloutActor:
     """
 
     def __init__(self, env_id: str, policy: str | Policy, policy_options: dict[str, Any] | None,
-                 tasks: list[dict[str, Any]], env_kwargs: dict[str, Any], slots: int, seed: int) -> None:
+                 tasks: list[dict[str, Any]], env_kwargs: dict[str, Any], slots: int, seed: int,
+                 deadline_s: float | None = None) -> None:
         import gymnasium as gym
 
         import rftgym.envs  # noqa: F401  (registers the environments in this process)
@@ -72,9 +76,10 @@ class RolloutActor:
                                       **env_kwargs).unwrapped
         self._idle: list[Any] = []
         self._envs: list[Any] = []
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(slots, _STEP_THREADS)),
-                                        thread_name_prefix="rftgym-step")
+        self._pool = DaemonExecutor(max_workers=max(1, min(slots, _STEP_THREADS)), thread_name_prefix="rftgym-step")
         self._seed = seed
+        self._deadline = deadline_s
+        self._hung = 0  # envs left to a call that outlived its rollout's deadline (they close themselves)
         self._loop_set = False
         import ray
 
@@ -89,10 +94,20 @@ class RolloutActor:
         else:
             env = self._make()
             self._envs.append(env)
+        usable = True
         try:
-            traj = await arun_episode(env, self._policy, task_id, sample, self._seed, executor=self._pool)
+            if self._deadline:
+                traj, usable = await arun_episode_within(env, self._policy, task_id, sample, self._seed,
+                                                         self._deadline, executor=self._pool)
+            else:
+                traj = await arun_episode(env, self._policy, task_id, sample, self._seed, executor=self._pool)
         finally:
-            self._idle.append(env)
+            if usable:
+                self._idle.append(env)
+            else:
+                self._hung += 1
+                self._pool.leave_behind = True  # close() must not wait on the call that hangs
+                self._envs.remove(env)
         traj.node = self._node
         return traj.to_dict()
 
@@ -108,7 +123,7 @@ class RolloutActor:
         self._policy.use_rate_limiter(RemoteRateLimiter(handle, rpm, tpm))
 
     async def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        self._pool.shutdown(wait=True)  # a call hung past its deadline is left behind (leave_behind)
         for env in self._envs:
             env.close()
         self._sandbox.close()
@@ -144,7 +159,7 @@ def connect(address: str | None, num_cpus: int) -> bool:
 def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list[tuple[str, int]], *, seed: int,
             workers: int, env_kwargs: dict[str, Any], store: Any, on_episode: Callable | None, total: int,
             already: int, concurrency: int | None = None, address: str | None = None, max_retries: int = 2,
-            policy_options: dict[str, Any] | None = None) -> list[Trajectory]:
+            policy_options: dict[str, Any] | None = None, deadline_s: float | None = None) -> list[Trajectory]:
     """Run ``jobs`` (``(task_id, sample)`` pairs) on Ray actors; see the module docstring."""
     from rftgym.rollout import split_slots
 
@@ -170,7 +185,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
         # Half the fair share, so that replacements still fit after a node (and its CPUs) is lost:
         # a replacement that cannot be placed would hold the episodes given to it forever.
         return remote_cls.options(num_cpus=min(1.0, cpus / len(slots)) / 2, max_concurrency=n_slots + 4,
-                                  scheduling_strategy="SPREAD").remote(*args, n_slots, seed)
+                                  scheduling_strategy="SPREAD").remote(*args, n_slots, seed, deadline_s)
 
     actors: dict[int, Any] = {}
     capacity: dict[int, int] = {}
