@@ -29,17 +29,17 @@ import time
 from pathlib import Path
 
 # -- settings --------------------------------------------------------------------------------------
-CONCURRENCY = [1, 10, 100, 1000]  # episodes in flight
+CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "1,10,100,1000").split(",")]  # in flight
 LATENCY_S = 2.0                   # the policy's wait per turn (an asyncio.sleep): a hosted model's latency
 TURNS = 2                         # turns per episode: explore (2 parallel calls), then submit
 ROUNDS = 3                        # episodes per slot: concurrency x ROUNDS episodes per measurement
 WORKERS = 2                       # worker threads (thread backend) or actors (ray backend): one per core
-BACKENDS = ["thread", "ray"]
+BACKENDS = os.environ.get("BENCH_BACKENDS", "thread,ray").split(",")
 # Workspaces on tmpfs when there is one. On this machine's ext4 disk (mounted with discard) a workspace
 # copy costs ~16 ms to create and ~100 ms to delete, and LocalSandbox.close deletes them one by one:
 # 1,000 of them add minutes to a run's teardown. On tmpfs: ~5 ms and ~1 ms.
 WORKDIR = "/dev/shm/rftgym-bench-ws" if os.path.isdir("/dev/shm") else None
-OUT = Path(__file__).resolve().parent / "results" / "bench_rollout.json"
+OUT = Path(os.environ.get("BENCH_OUT") or Path(__file__).resolve().parent / "results" / "bench_rollout.json")
 
 base = Path(tempfile.mkdtemp(prefix="rftgym-bench-rollout-"))
 os.environ.setdefault("RFTGYM_CACHE", str(base / "cache"))  # before rftgym or Ray start: workers inherit it
@@ -122,6 +122,10 @@ def measure(backend: str, concurrency: int) -> dict:
             "wall_s": round(wall, 2), "ideal_eps": round(ideal, 2),
             "end_to_end_eps": round(n / wall, 2), "end_to_end_vs_ideal": round(n / wall / ideal, 3),
             "steady_eps": round(steady, 2), "steady_vs_ideal": round(steady / ideal, 3),
+            # where the time went: the first round of episodes done (ideal: one episode, TURNS x LATENCY_S),
+            # the last episode done, and what came after it (envs, workspaces, actors torn down)
+            "first_done_s": round(finished[0] - start, 2), "first_round_done_s": round(finished[concurrency - 1] - start, 2),
+            "last_done_s": round(finished[-1] - start, 2), "teardown_s": round(wall - (finished[-1] - start), 2),
             "load_avg_1m": round(os.getloadavg()[0], 2)}
 
 

@@ -15,6 +15,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Callable
 
 import numpy as np
 
@@ -66,23 +67,77 @@ async def arun_episode(env: ToolEnv, policy: Policy, task_id: str, sample: int, 
     seed = episode_seed(run_seed, task_id, sample)
     rng = np.random.default_rng(seed)
     started = time.monotonic()
-    policy = policy.bind(task_id, sample)
+    parent, policy = policy, policy.bind(task_id, sample)
     reset_done = False
     try:
-        obs, info = await loop.run_in_executor(executor, functools.partial(
-            env.reset, seed=seed, options={"task_id": task_id}))
+        reset = loop.run_in_executor(executor, functools.partial(env.reset, seed=seed, options={"task_id": task_id}))
+        (obs, info), policy, action = await start_overlapped(env, parent, policy, task_id, sample, rng, reset)
         reset_done = True
         tools = info["tools"]
         terminated = truncated = False
         while not (terminated or truncated):
-            action = await policy.aact(obs, tools, rng)
+            if action is None:
+                action = await policy.aact(obs, tools, rng)
             obs, _, terminated, truncated, _ = await loop.run_in_executor(executor, env.step, action)
+            action = None
         traj = env.trajectory
     except PolicyFatalError:
         raise
     except Exception as exc:  # a crashed policy or sandbox costs this episode, not the run
         traj = _failed(env, reset_done, task_id, seed, exc)
     return _stamp(traj, policy, sample, seed, started)
+
+
+def predicted_start(env: ToolEnv, task_id: str) -> tuple[list[dict], list[dict]] | None:
+    """The observation and tool schemas ``env.reset`` will return for ``task_id``, known before the
+    sandbox exists: ``[system, user]`` from the env spec and the task, and the env's tools. None when
+    they cannot be told beforehand (an env that is not a ``ToolEnv``)."""
+    try:
+        task = env._by_id[task_id]
+        spec = env.env_spec
+        prompt = spec.user_template.format(prompt=task.prompt, task=task)
+        tools = [t.schema() for t in env.tools]
+    except (AttributeError, KeyError, IndexError, ValueError):
+        return None
+    return [{"role": "system", "content": spec.system_prompt}, {"role": "user", "content": prompt}], tools
+
+
+async def start_overlapped(env: ToolEnv, parent: Policy, policy: Policy, task_id: str, sample: int,
+                           rng: np.random.Generator, reset: "asyncio.Future",
+                           after_reset: Callable[[], None] = lambda: None) -> tuple[tuple, Policy, dict | None]:
+    """Await ``reset`` (``env.reset`` running on a thread) while the policy's first turn is already
+    under way: the first model request goes out while the sandbox is being made, which is what hides
+    workspace creation behind the model's latency (issue 16 part 3). ``policy`` is ``parent`` bound
+    to this episode; ``after_reset`` is called once the reset is done.
+
+    The first observation does not depend on the sandbox, so it is predicted (``predicted_start``)
+    and checked against what ``reset`` returned. Returns ``((obs, info), policy, action)``: ``action``
+    is the first turn's answer, or None when the prediction was wrong (then the rng is put back and
+    ``policy`` is ``parent`` bound afresh, so that the caller's first ``aact`` is the turn it would have
+    been). A reset that fails cancels the first turn and raises; a policy that fails raises once the
+    reset is done."""
+    predicted = predicted_start(env, task_id)
+    if predicted is None:
+        started = await reset
+        after_reset()
+        return started, policy, None
+    state = rng.bit_generator.state
+    first = asyncio.ensure_future(policy.aact(predicted[0], predicted[1], rng))
+    try:
+        obs, info = await reset
+    except BaseException:
+        first.cancel()
+        try:
+            await first
+        except BaseException:  # the reset's error is the one that counts
+            pass
+        raise
+    after_reset()
+    action = await first
+    if obs == predicted[0] and info.get("tools") == predicted[1]:
+        return (obs, info), policy, action
+    rng.bit_generator.state = state
+    return (obs, info), parent.bind(task_id, sample), None
 
 
 def _failed(env: ToolEnv, reset_done: bool, task_id: str, seed: int, exc: Exception) -> Trajectory:
@@ -273,25 +328,33 @@ async def arun_episode_within(env: ToolEnv, policy: Policy, task_id: str, sample
     seed = episode_seed(run_seed, task_id, sample)
     rng = np.random.default_rng(seed)
     started = time.monotonic()
-    bound = policy.bind(task_id, sample)
+    used = [policy.bind(task_id, sample)]  # the episode's bound policy (bound afresh if the start was mispredicted)
     guard = _Guard(env)
 
     async def body() -> Trajectory:
         reset_done = False
         try:
-            guard.phase = "creating the sandbox (reset)"
-            obs, info = await loop.run_in_executor(executor, functools.partial(
+            guard.phase = "creating the sandbox (reset) while the policy's first turn runs"
+            reset = loop.run_in_executor(executor, functools.partial(
                 guard.call, env.reset, seed=seed, options={"task_id": task_id}))
+
+            def waiting() -> None:
+                guard.phase = "waiting on the policy (turn 1)"
+
+            (obs, info), used[0], action = await start_overlapped(env, policy, used[0], task_id, sample, rng, reset,
+                                                                  after_reset=waiting)
             reset_done = True
             tools = info["tools"]
             terminated = truncated = False
             while not (terminated or truncated):
                 guard.turn += 1
                 guard.phase = f"waiting on the policy (turn {guard.turn})"
-                action = await bound.aact(obs, tools, rng)
+                if action is None:
+                    action = await used[0].aact(obs, tools, rng)
                 guard.phase = f"running the tools of turn {guard.turn} (or grading)"
                 obs, _, terminated, truncated, _ = await loop.run_in_executor(
                     executor, guard.call, env.step, action)
+                action = None
             traj = env.trajectory
         except PolicyFatalError:
             raise
@@ -309,8 +372,8 @@ async def arun_episode_within(env: ToolEnv, policy: Policy, task_id: str, sample
         traj = await asyncio.wait_for(body(), deadline_s)
     except asyncio.TimeoutError:
         usable = guard.abandon()
-        return _stamp(_timed_out(env, task_id, seed, guard, deadline_s), bound, sample, seed, started), usable
-    return _stamp(traj, bound, sample, seed, started), True
+        return _stamp(_timed_out(env, task_id, seed, guard, deadline_s), used[0], sample, seed, started), usable
+    return _stamp(traj, used[0], sample, seed, started), True
 
 
 class DaemonExecutor(ThreadPoolExecutor):

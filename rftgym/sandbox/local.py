@@ -40,6 +40,7 @@ from typing import Sequence
 
 from rftgym.sandbox import ExecResult, ResetStats, Sandbox, Workspace, HIDDEN_DIRS
 from rftgym.sandbox import repos as _repos
+from rftgym.sandbox import clone as _clone
 from rftgym.sandbox import confine
 from rftgym.sandbox.container_procs import process_alive, process_start_time
 from rftgym.sandbox.tracker import ATTRIB, CONTENT, REPLACED, inotify
@@ -272,7 +273,11 @@ class LocalWorkspace(Workspace):
         self._closed = False
         _live_workspaces.add(self)
         try:
-            shutil.copytree(snap.tree, self.root, symlinks=True, dirs_exist_ok=home is not None)
+            layout = _clone.plan(snap.tree) if home is None else None
+            if layout is not None:  # replayed from the snapshot's layout, copy-on-write where possible
+                _clone.copy(layout, self.root)
+            else:
+                shutil.copytree(snap.tree, self.root, symlinks=True, dirs_exist_ok=home is not None)
             self._adopt(self.root)
             (self._home / "tmp").mkdir(exist_ok=home is not None)
         except BaseException:
