@@ -301,7 +301,7 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
     def async_worker(n_slots: int) -> None:
         """One event loop keeping ``n_slots`` episodes in flight, one env per slot."""
         envs: list = []
-        pool = DaemonExecutor(max_workers=min(n_slots, 32), thread_name_prefix="rftgym-step")
+        pool = DaemonExecutor(max_workers=min(n_slots, 8), thread_name_prefix="rftgym-step")
 
         async def aplay(env, task_id: str, sample: int):
             if not deadline_s:
