@@ -168,7 +168,7 @@ def eval_(
                              env_kwargs=env_kwargs, out=out, resume=resume, model_latency=model_latency,
                              backend="ray" if address else backend, on_episode=on_episode,
                              policy_options=policy_options, concurrency=concurrency, address=address,
-                             max_retries=max_retries, deadline_s=rollout_deadline)
+                             max_retries=max_retries, deadline_s=rollout_deadline, stream=True)
         except PolicyFatalError as exc:
             _fail(f"{exc}\nthe run stopped; finished episodes are in {out}", code=1)
         except SandboxError as exc:

@@ -32,7 +32,7 @@ import rftgym.envs as _envs
 from rftgym.policies import Policy, make_policy
 from rftgym.rollout.episode import (DaemonExecutor, arun_episode, arun_episode_within, default_deadline, episode_seed,
                                     run_episode, run_episode_within)
-from rftgym.rollout.metrics import summarize
+from rftgym.rollout.metrics import summarize, summary_record
 from rftgym.rollout.store import RunStore, machine_facts, now, package_versions
 from rftgym.sandbox import make_sandbox
 from rftgym.tasks import load_tasks
@@ -47,6 +47,7 @@ class RunResult:
     summary: dict[str, Any]
     out: Path | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    streamed: bool = False  # the episodes are in out/trajectories.jsonl only (rollout(stream=True))
 
 
 def _jsonable(value: Any) -> Any:
@@ -120,7 +121,8 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
             resume: bool = False, model_latency: float = 1.0, backend: str = "thread",
             on_episode: Callable[[Trajectory, int, int], None] | None = None,
             policy_options: dict[str, Any] | None = None, concurrency: int | None = None,
-            address: str | None = None, max_retries: int = 2, deadline_s: float | None = None) -> RunResult:
+            address: str | None = None, max_retries: int = 2, deadline_s: float | None = None,
+            stream: bool = False) -> RunResult:
     """Run ``samples`` episodes of every task and return (and, with ``out``, record) the trajectories.
     ``policy_options`` go to ``make_policy`` with a spec string (base_url, temperature, rpm ...); the
     manifest records them, less ``api_key``. A ``PolicyFatalError`` stops every worker and propagates.
@@ -141,7 +143,14 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     ``0`` turns it off. A rollout past it is stopped and recorded with ``infra_error``
     (``RolloutDeadlineExceeded: ... stopped while <phase>``), retried like any infra failure (at most
     ``max_retries`` more times, so one task holds a run at most ``(1 + max_retries) x deadline_s``),
-    and kept out of the reward means."""
+    and kept out of the reward means.
+
+    ``stream``: the episodes go to ``out/trajectories.jsonl`` only (as each batch finishes, fsynced)
+    and are not kept in memory: ``RunResult.trajectories`` is empty (``streamed`` is True; read them
+    with ``load_run(out)``) and the summary is computed from what it needs of each episode
+    (``summary_record``: no conversation). What a long run needs; requires ``out``."""
+    if stream and not out:
+        raise ValueError("stream=True keeps the episodes on disk only: pass out (the run folder)")
     if samples < 1 or workers < 1:
         raise ValueError("samples and workers must be at least 1")
     if concurrency is not None and concurrency < 1:
@@ -160,7 +169,10 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     policy_spec = policy if isinstance(policy, str) else policy.spec
     store = RunStore(out, resume=resume) if out else None
     # A resume re-runs the episodes the machinery failed (infra_error) along with the missing ones.
+    keep = summary_record if stream else None  # what the runners keep of each episode (None: all of it)
     done: list[Trajectory] = [t for t in store.load() if t.infra_error is None] if store else []
+    if keep:
+        done = [keep(t) for t in done]
     finished = {(t.task_id, t.sample) for t in done}
     jobs = [(t.id, k) for t in task_list for k in range(samples) if (t.id, k) not in finished]
     if store:
@@ -192,12 +204,12 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
 
         new = run_ray(env_id, policy, task_list, jobs, seed=seed, workers=workers, env_kwargs=env_kwargs,
                       store=store, on_episode=on_episode, total=len(task_list) * samples, already=len(done),
-                      concurrency=concurrency, address=address, max_retries=max_retries, deadline_s=deadline_s,
+                      concurrency=concurrency, address=address, max_retries=max_retries, deadline_s=deadline_s, keep=keep,
                       **({"policy_options": policy_options} if policy_options else {}))
     elif backend == "thread":
         new = _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, store, on_episode,
                            total=len(task_list) * samples, already=len(done), policy_options=policy_options,
-                           concurrency=concurrency, max_retries=max_retries, deadline_s=deadline_s)
+                           concurrency=concurrency, max_retries=max_retries, deadline_s=deadline_s, keep=keep)
     else:
         raise ValueError(f"backend must be 'thread' or 'ray', got {backend!r}")
     trajs = sorted(done + new, key=lambda t: (t.task_id, t.sample))
@@ -205,7 +217,7 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     summary.update({"env_id": env_id, "policy": policy_spec, "seed": seed, "samples": samples})
     if store:
         store.write_json("summary.json", summary)
-    return RunResult(trajs, summary, Path(out) if out else None, manifest)
+    return RunResult([] if stream else trajs, summary, Path(out) if out else None, manifest, streamed=stream)
 
 
 def split_slots(concurrency: int, workers: int) -> list[int]:
@@ -215,7 +227,7 @@ def split_slots(concurrency: int, workers: int) -> list[int]:
 
 
 def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, store, on_episode, total, already,
-                 policy_options=None, concurrency=None, max_retries=2, deadline_s=None):
+                 policy_options=None, concurrency=None, max_retries=2, deadline_s=None, keep=None):
     q: queue.Queue = queue.Queue()
     for job in jobs:
         q.put(job)
@@ -274,7 +286,7 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
                 store.append_many(batch)
             numbered = []
             for traj in batch:
-                results.append(traj)
+                results.append(keep(traj) if keep else traj)
                 count[0] += 1
                 numbered.append((traj, count[0]))
         if on_episode:

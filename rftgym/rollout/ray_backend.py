@@ -159,8 +159,10 @@ def connect(address: str | None, num_cpus: int) -> bool:
 def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list[tuple[str, int]], *, seed: int,
             workers: int, env_kwargs: dict[str, Any], store: Any, on_episode: Callable | None, total: int,
             already: int, concurrency: int | None = None, address: str | None = None, max_retries: int = 2,
-            policy_options: dict[str, Any] | None = None, deadline_s: float | None = None) -> list[Trajectory]:
-    """Run ``jobs`` (``(task_id, sample)`` pairs) on Ray actors; see the module docstring."""
+            policy_options: dict[str, Any] | None = None, deadline_s: float | None = None,
+            keep: Callable[[Trajectory], Trajectory] | None = None) -> list[Trajectory]:
+    """Run ``jobs`` (``(task_id, sample)`` pairs) on Ray actors; see the module docstring. ``keep``: what
+    to keep in memory of each recorded episode (``summary_record`` for a streaming run; None: all)."""
     from rftgym.rollout import split_slots
 
     if not jobs:
@@ -216,7 +218,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
         if store:
             store.append_many(batch)  # one fsync for the batch: the driver keeps up with 1,000 slots
         for traj in batch:
-            results.append(traj)
+            results.append(keep(traj) if keep else traj)
             if on_episode:
                 on_episode(traj, already + len(results), total)
 
