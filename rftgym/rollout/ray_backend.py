@@ -22,6 +22,9 @@
   it the episode comes back with ``infra_error`` (``RolloutDeadlineExceeded``) and is retried like any
   infra failure; an env a hung call still holds is dropped and closes itself when the call returns.
   An actor whose event loop is itself blocked (a policy that blocks in ``aact``) is not covered.
+- Repositories reach every node: a task whose repo is a local path of the driver's machine has its
+  snapshot shipped as a git bundle through the object store, checked and unpacked once per node
+  that lacks the path (``bundles.py``); built-in repos and URLs resolve on each node by themselves.
 - Rate limits hold for the run: when the policy keeps to ``rpm``/``tpm`` (``Policy.rate_limits``),
   the driver starts one ``RateLimiter`` actor and every rollout actor's policy (replacements too)
   books its requests there (``RemoteRateLimiter``), so N actors together keep to the limits.
@@ -58,12 +61,16 @@ class RolloutActor:
 
     def __init__(self, env_id: str, policy: str | Policy, policy_options: dict[str, Any] | None,
                  tasks: list[dict[str, Any]], env_kwargs: dict[str, Any], slots: int, seed: int,
-                 deadline_s: float | None = None) -> None:
+                 deadline_s: float | None = None, repo_bundles: list[dict[str, Any]] | None = None) -> None:
         import gymnasium as gym
+        import ray
 
         import rftgym.envs  # noqa: F401  (registers the environments in this process)
         from rftgym.policies import make_policy
+        from rftgym.rollout import bundles
         from rftgym.sandbox import make_sandbox
+
+        bundles.install(repo_bundles or [], ray.get)  # the driver's local repos, should this node lack them
 
         env_kwargs = dict(env_kwargs)
         kind, options = env_kwargs.pop("sandbox", "local"), dict(env_kwargs.pop("sandbox_options", None) or {})
@@ -81,8 +88,6 @@ class RolloutActor:
         self._deadline = deadline_s
         self._hung = 0  # envs left to a call that outlived its rollout's deadline (they close themselves)
         self._loop_set = False
-        import ray
-
         self._node = ray.get_runtime_context().get_node_id()
 
     async def run(self, task_id: str, sample: int) -> dict[str, Any]:
@@ -163,7 +168,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
             keep: Callable[[Trajectory], Trajectory] | None = None) -> list[Trajectory]:
     """Run ``jobs`` (``(task_id, sample)`` pairs) on Ray actors; see the module docstring. ``keep``: what
     to keep in memory of each recorded episode (``summary_record`` for a streaming run; None: all)."""
-    from rftgym.rollout import split_slots
+    from rftgym.rollout import bundles, split_slots
 
     if not jobs:
         return []
@@ -179,6 +184,8 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
     cpus = float(ray.cluster_resources().get("CPU", 1.0))
     remote_cls = ray.remote(RolloutActor)
     args = (env_id, policy, policy_options, ray.put([t.to_dict() for t in task_list]), env_kwargs)
+    # Local-path repos as git bundles in the object store, for nodes that lack the path (bundles.py).
+    shipped = bundles.pack([(t.repo, t.commit) for t in task_list], ray.put)
     policy_spec = policy if isinstance(policy, str) else policy.spec
 
     def spawn(n_slots: int) -> Any:
@@ -187,7 +194,8 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
         # Half the fair share, so that replacements still fit after a node (and its CPUs) is lost:
         # a replacement that cannot be placed would hold the episodes given to it forever.
         return remote_cls.options(num_cpus=min(1.0, cpus / len(slots)) / 2, max_concurrency=n_slots + 4,
-                                  scheduling_strategy="SPREAD").remote(*args, n_slots, seed, deadline_s)
+                                  scheduling_strategy="SPREAD").remote(*args, n_slots, seed, deadline_s,
+                                                                       shipped)
 
     actors: dict[int, Any] = {}
     capacity: dict[int, int] = {}
