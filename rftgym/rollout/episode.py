@@ -14,6 +14,7 @@ import queue
 import threading
 import time
 import traceback
+import weakref
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Callable
 
@@ -96,10 +97,15 @@ def predicted_start(env: ToolEnv, task_id: str) -> tuple[list[dict], list[dict]]
         task = env._by_id[task_id]
         spec = env.env_spec
         prompt = spec.user_template.format(prompt=task.prompt, task=task)
-        tools = [t.schema() for t in env.tools]
-    except (AttributeError, KeyError, IndexError, ValueError):
+        tools = _tool_schemas.get(env)
+        if tools is None:  # an env's tools never change: their schemas are made once per env
+            tools = _tool_schemas[env] = [t.schema() for t in env.tools]
+    except (AttributeError, KeyError, IndexError, ValueError, TypeError):
         return None
     return [{"role": "system", "content": spec.system_prompt}, {"role": "user", "content": prompt}], tools
+
+
+_tool_schemas: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 async def start_overlapped(env: ToolEnv, parent: Policy, policy: Policy, task_id: str, sample: int,
