@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from rftgym.sandbox import clone
 from rftgym.sandbox.local import LocalSandbox, gc_local
 
@@ -84,3 +86,19 @@ def test_a_trash_folder_whose_remover_died_is_reaped_by_gc(tmp_path):
     removed, kept = gc_local(bases=[base])
     assert removed == [str(trash)] and kept == 0
     assert os.listdir(base) == []
+
+
+def test_a_ray_run_leaves_no_workspace_behind(shop_tasks):
+    """An actor's sandbox defers its removals too; the raylet would kill a remover the actor leaves
+    running, so the actor sees them through before it ends: nothing is left in the work dir."""
+    pytest.importorskip("ray")
+    from rftgym.rollout import rollout
+
+    workdir = Path(os.environ["RFTGYM_WORKDIR"])
+    before = set(os.listdir(workdir)) if workdir.is_dir() else set()
+    samples = -(-40 // len(shop_tasks))  # 40+ slots on one actor: past the deferred-removal threshold
+    result = rollout("rftgym/FileLocalization-v0", "scripted:parallel", shop_tasks, split="all", samples=samples,
+                     workers=1, concurrency=samples * len(shop_tasks), backend="ray")
+    assert result.summary["episodes_scored"] == samples * len(shop_tasks)
+    left = set(os.listdir(workdir)) - before
+    assert left == set(), f"left in the work dir: {sorted(left)[:5]}"

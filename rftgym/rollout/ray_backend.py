@@ -133,6 +133,11 @@ class RolloutActor:
             env.close()
         self._sandbox.close()
         self._policy.close()
+        # Ray's raylet kills what a worker leaves running when it exits, background removals of the
+        # sandbox's workspaces (clone.remove_later) included: see them through while the actor lives.
+        from rftgym.sandbox import clone
+
+        clone.wait_removals(25.0)  # the run's end: nothing else waits on this actor's loop
 
 
 def connect(address: str | None, num_cpus: int) -> bool:
