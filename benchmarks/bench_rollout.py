@@ -10,9 +10,18 @@ Measured for each (backend, concurrency): episodes per second over the whole run
 workspaces and actors created, and torn down, inside the timing) and in steady state (from the
 moment the first `concurrency` episodes have finished to the last one: what a long training run
 sees), both against the ideal, concurrency / (turns x latency). Ray is started before the timings,
-as a cluster would be; its actors are started inside them.
+as a cluster would be; its actors are started inside them. The target (issue 16 part 3) is the end
+to end figure at 1,000 in flight: ``end_to_end_share_of_ideal`` per backend in the results.
 
-Run: python benchmarks/bench_rollout.py  (about 3 minutes; writes benchmarks/results/bench_rollout.json)
+Runs stream (``rollout(stream=True)``, as ``rftgym eval`` does): episodes go to disk, not memory.
+Memory: the driver's and each Ray actor's peak RSS, sampled every 0.25 s of a run. Where the time
+went: first episode, first round and last episode done, and the teardown after it. Workspaces left
+at a run's end are deleted by a background process (``clone.remove_later``); the script waits for
+it after each timing (``background_removal_wait_s``) so that no run pays for the one before.
+Other users of the machine count: the load average is recorded with each row.
+
+Run: python benchmarks/bench_rollout.py  (about 4 minutes; writes benchmarks/results/bench_rollout.json)
+Settings from the environment: BENCH_CONCURRENCY=1000, BENCH_BACKENDS=thread, BENCH_OUT=/tmp/x.json.
 """
 
 from __future__ import annotations
