@@ -102,3 +102,23 @@ def test_a_ray_run_leaves_no_workspace_behind(shop_tasks):
     assert result.summary["episodes_scored"] == samples * len(shop_tasks)
     left = set(os.listdir(workdir)) - before
     assert left == set(), f"left in the work dir: {sorted(left)[:5]}"
+
+
+def test_the_remover_falls_back_to_python_without_rm(tmp_path, monkeypatch):
+    """Where ``rm`` cannot run, the remover opens unreadable folders itself and deletes the tree,
+    still without following a link out of it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("precious\n")
+    trash = tmp_path / "ws-trash-000000000001"
+    (trash / "ws-a" / "repo" / "locked").mkdir(parents=True)
+    (trash / "ws-a" / "repo" / "locked" / "f.txt").write_text("x\n")
+    os.chmod(trash / "ws-a" / "repo" / "locked", 0)
+    os.symlink(outside, trash / "ws-a" / "repo" / "escape")
+    marker = Path(str(trash) + ".owner")
+    marker.write_text(f"{os.getpid()} 0\n")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-such-bin"))  # no rm to run
+    clone.remove_later(trash, marker)
+    clone.wait_removals(60)
+    assert not trash.exists() and not marker.exists()
+    assert (outside / "keep.txt").read_text() == "precious\n"

@@ -183,22 +183,28 @@ def copy(p: Plan, dst: str | Path) -> str:
 # ``gc_local`` (``rftgym sandbox gc``) reaps it should that process die.
 
 _REMOVER = r"""
-import os, shutil, stat, sys
+import os, shutil, stat, subprocess, sys
 trash, marker = sys.argv[1], sys.argv[2]
-try:
-    os.chmod(trash, 0o700)
-except OSError:
+try:  # rm -rf first: twice as fast as rmtree; it never follows a symlink
+    subprocess.run(["rm", "-rf", "--", trash], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=3600)
+except (OSError, subprocess.SubprocessError):
     pass
-for top, dirs, _ in os.walk(trash):  # a command may have left directories unreadable (chmod 000)
-    for d in dirs:
-        p = os.path.join(top, d)
-        try:
-            st = os.lstat(p)
-            if stat.S_ISDIR(st.st_mode) and st.st_mode & 0o700 != 0o700:
-                os.chmod(p, stat.S_IMODE(st.st_mode) | 0o700)
-        except OSError:
-            pass
-shutil.rmtree(trash, ignore_errors=True)
+if os.path.lexists(trash):  # a command left directories unreadable (chmod 000): open them, then delete
+    try:
+        os.chmod(trash, 0o700)
+    except OSError:
+        pass
+    for top, dirs, _ in os.walk(trash):
+        for d in dirs:
+            p = os.path.join(top, d)
+            try:
+                st = os.lstat(p)
+                if stat.S_ISDIR(st.st_mode) and st.st_mode & 0o700 != 0o700:
+                    os.chmod(p, stat.S_IMODE(st.st_mode) | 0o700)
+            except OSError:
+                pass
+    shutil.rmtree(trash, ignore_errors=True)
 try:
     os.unlink(marker)
 except OSError:
