@@ -151,20 +151,33 @@ def rollout_actors() -> list[int]:
     return out
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 class MemorySampler(threading.Thread):
-    """Peak RSS of the driver (this process) and of each rollout actor, every 0.25 s of a run."""
+    """Peak RSS of the driver (this process) and of each rollout actor, every 0.25 s of a run, and
+    the CPU time each actor had used at its last sample (they end with the run)."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.stop = threading.Event()
         self.driver_mb = 0.0
         self.actors_mb: dict[int, float] = {}
+        self.actors_cpu: dict[int, float] = {}
 
     def run(self) -> None:
         while not self.stop.wait(0.25):
             self.driver_mb = max(self.driver_mb, rss_mb(os.getpid()))
             for pid in rollout_actors():
                 self.actors_mb[pid] = max(self.actors_mb.get(pid, 0.0), rss_mb(pid))
+                self.actors_cpu[pid] = max(self.actors_cpu.get(pid, 0.0), cpu_s(pid))
 
 
 # -- measure ---------------------------------------------------------------------------------------
@@ -174,6 +187,7 @@ def measure(backend: str, concurrency: int) -> dict:
     driver_before = rss_mb(os.getpid())
     sampler = MemorySampler()
     sampler.start()
+    cpu_before = os.times()
     start = time.monotonic()
     result = rollout(ENV, WaitsOnModel(LATENCY_S), tasks(concurrency), split="all", samples=ROUNDS,
                      workers=WORKERS, concurrency=concurrency, backend=backend,
@@ -182,6 +196,8 @@ def measure(backend: str, concurrency: int) -> dict:
                      on_episode=lambda traj, n, total: (finished.append(time.monotonic()),
                                                         outcomes.append((traj.error is not None, traj.reward != 1.0))))
     wall = time.monotonic() - start
+    cpu_after = os.times()
+    driver_cpu = (cpu_after.user - cpu_before.user) + (cpu_after.system - cpu_before.system)
     sampler.stop.set()
     sampler.join()
     removal_s = clone.wait_removals(300)  # workspaces deleted in the background after the run returned
@@ -207,6 +223,9 @@ def measure(backend: str, concurrency: int) -> dict:
             "driver_rss_growth_mb_per_1000_in_flight": round((sampler.driver_mb - driver_before) * 1000 / concurrency, 1),
             "actors": len(actors), "actor_rss_peak_mb": round(actors[-1], 1) if actors else None,
             "actors_rss_total_mb_per_1000_in_flight": round(sum(actors) * 1000 / concurrency, 1) if actors else None,
+            # CPU per episode (user + system): what the machine must supply, whatever its load
+            "driver_cpu_ms_per_episode": round(driver_cpu * 1000 / n, 2),
+            "actors_cpu_ms_per_episode": round(sum(sampler.actors_cpu.values()) * 1000 / n, 2) if actors else None,
             "load_avg_1m": round(os.getloadavg()[0], 2)}
 
 
