@@ -191,3 +191,16 @@ def test_a_local_repo_reaches_a_node_that_lacks_its_path(cluster_without, shop_r
     assert len(nodes) == 2, f"episodes ran on {nodes}: expected both nodes"
     # The second node got the repo from the bundle, into its own cache.
     assert (cluster_without["node2_cache"] / "bundles" / f"{shop_repo['commit']}.git").is_dir()
+
+
+def test_deciding_what_to_ship_clones_nothing(tmp_path, monkeypatch):
+    """A URL (or an owner/name behind a URL template) is cloned per node, never by the driver to decide."""
+    monkeypatch.setenv("RFTGYM_REPO_URL_TEMPLATE", "https://example.invalid/{owner}/{name}.git")
+    monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
+    assert not bundles.needs_shipping("someone/project")
+    assert not bundles.needs_shipping("https://example.invalid/x.git")
+    mirrors = tmp_path / "mirrors"
+    (mirrors / "someone__project").mkdir(parents=True)
+    monkeypatch.setenv("RFTGYM_REPO_MIRRORS", str(mirrors))
+    assert bundles.needs_shipping("someone/project")  # a mirror is a folder of this machine
+    assert not (repos.cache_dir() / "repos").exists() or not any((repos.cache_dir() / "repos").iterdir())

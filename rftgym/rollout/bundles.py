@@ -32,23 +32,28 @@ from typing import Any
 from rftgym.sandbox import SandboxError
 from rftgym.sandbox import repos as _repos
 
-# Source keys (repos.resolve_source) that resolve on any node by themselves.
-_EVERYWHERE = ("builtin-", "url-")
-
-
 def _git(args: list[str], cwd: str | Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
 
 
 def needs_shipping(repo: str) -> bool:
-    """Whether ``repo``'s source is a folder of this machine (a local path, a mirror), which other
-    nodes may lack; False for built-in repos and URLs, which every node gets by itself."""
-    try:
-        key, _ = _repos.resolve_source(repo)
-    except SandboxError:
-        return False  # not resolvable on the driver either: the episodes report it, as on one machine
-    return not key.startswith(_EVERYWHERE)
+    """Whether ``repo``'s source is a folder of this machine (a local path, or an ``owner/name``
+    found under ``$RFTGYM_REPO_MIRRORS``), which other nodes may lack; False for built-in repos,
+    URLs and ``owner/name`` cloned through ``$RFTGYM_REPO_URL_TEMPLATE``, which every node gets by
+    itself. Decided without cloning anything (see ``repos.resolve_source`` for the order)."""
+    if not isinstance(repo, str) or not repo.strip():
+        return False
+    if repo in _repos.builtin_repo_names() or _repos._URL.match(repo):
+        return False
+    if Path(repo).expanduser().is_dir():
+        return True
+    if _repos._OWNER_NAME.match(repo):
+        owner, name = repo.split("/", 1)
+        roots = [r for r in os.environ.get("RFTGYM_REPO_MIRRORS", "").split(os.pathsep) if r]
+        return any((Path(root).expanduser() / rel).is_dir() for root in roots
+                   for rel in (f"{owner}__{name}", f"{owner}/{name}", f"{owner}__{name}.git", f"{owner}/{name}.git"))
+    return False  # not resolvable on the driver either: the episodes report it, as on one machine
 
 
 def make_bundle(repo: str, commit: str) -> tuple[str, Path]:
