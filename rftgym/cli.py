@@ -105,6 +105,9 @@ def eval_(
                                                        help="openai: allow several tool calls per turn"),
     tool_choice: Optional[str] = typer.Option(None, help="openai: auto, required or none"),
     rpm: Optional[float] = typer.Option(None, help="openai: requests per minute, for the whole run"),
+    rollout_deadline: Optional[float] = typer.Option(None, help="seconds one rollout may take in all (sandbox, turns, "
+                                                     "grading, teardown); past it the episode is an infra failure. "
+                                                     "Default: 2 x the env's max_seconds + 300; 0: none"),
     tpm: Optional[float] = typer.Option(None, help="openai: tokens per minute, for the whole run"),
 ) -> None:
     """Evaluate a policy on an environment; writes a run folder and prints the summary."""
@@ -165,7 +168,7 @@ def eval_(
                              env_kwargs=env_kwargs, out=out, resume=resume, model_latency=model_latency,
                              backend="ray" if address else backend, on_episode=on_episode,
                              policy_options=policy_options, concurrency=concurrency, address=address,
-                             max_retries=max_retries)
+                             max_retries=max_retries, deadline_s=rollout_deadline, stream=True)
         except PolicyFatalError as exc:
             _fail(f"{exc}\nthe run stopped; finished episodes are in {out}", code=1)
         except SandboxError as exc:

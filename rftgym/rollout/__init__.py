@@ -22,7 +22,6 @@ import queue
 import subprocess
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -31,8 +30,9 @@ import gymnasium as gym
 
 import rftgym.envs as _envs
 from rftgym.policies import Policy, make_policy
-from rftgym.rollout.episode import arun_episode, episode_seed, run_episode
-from rftgym.rollout.metrics import summarize
+from rftgym.rollout.episode import (DaemonExecutor, arun_episode, arun_episode_within, default_deadline, episode_seed,
+                                    run_episode, run_episode_within)
+from rftgym.rollout.metrics import summarize, summary_record
 from rftgym.rollout.store import RunStore, machine_facts, now, package_versions
 from rftgym.sandbox import make_sandbox
 from rftgym.tasks import load_tasks
@@ -47,6 +47,7 @@ class RunResult:
     summary: dict[str, Any]
     out: Path | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    streamed: bool = False  # the episodes are in out/trajectories.jsonl only (rollout(stream=True))
 
 
 def _jsonable(value: Any) -> Any:
@@ -120,7 +121,8 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
             resume: bool = False, model_latency: float = 1.0, backend: str = "thread",
             on_episode: Callable[[Trajectory, int, int], None] | None = None,
             policy_options: dict[str, Any] | None = None, concurrency: int | None = None,
-            address: str | None = None, max_retries: int = 2) -> RunResult:
+            address: str | None = None, max_retries: int = 2, deadline_s: float | None = None,
+            stream: bool = False) -> RunResult:
     """Run ``samples`` episodes of every task and return (and, with ``out``, record) the trajectories.
     ``policy_options`` go to ``make_policy`` with a spec string (base_url, temperature, rpm ...); the
     manifest records them, less ``api_key``. A ``PolicyFatalError`` stops every worker and propagates.
@@ -133,7 +135,22 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     same seed up to ``max_retries`` times; if it still fails it is recorded with ``infra_error`` and
     kept out of the reward means (``summary.json``: ``infra_errors``, ``episodes_scored``). With ``out``, the run folder gets ``manifest.json``, ``tasks.jsonl`` (what replay
     needs), ``trajectories.jsonl`` and ``summary.json``; ``resume`` runs only the missing episodes and
-    those recorded with ``infra_error``."""
+    those recorded with ``infra_error``.
+
+    ``deadline_s``: one deadline per rollout covering sandbox creation, every turn, grading and
+    handing the workspace back, on both backends. ``None`` (the default) derives it from the env's
+    time budget (``default_deadline``: 2 x ``max_seconds`` + 300 s, 1,500 s for the built-in envs);
+    ``0`` turns it off. A rollout past it is stopped and recorded with ``infra_error``
+    (``RolloutDeadlineExceeded: ... stopped while <phase>``), retried like any infra failure (at most
+    ``max_retries`` more times, so one task holds a run at most ``(1 + max_retries) x deadline_s``),
+    and kept out of the reward means.
+
+    ``stream``: the episodes go to ``out/trajectories.jsonl`` only (as each batch finishes, fsynced)
+    and are not kept in memory: ``RunResult.trajectories`` is empty (``streamed`` is True; read them
+    with ``load_run(out)``) and the summary is computed from what it needs of each episode
+    (``summary_record``: no conversation). What a long run needs; requires ``out``."""
+    if stream and not out:
+        raise ValueError("stream=True keeps the episodes on disk only: pass out (the run folder)")
     if samples < 1 or workers < 1:
         raise ValueError("samples and workers must be at least 1")
     if concurrency is not None and concurrency < 1:
@@ -143,11 +160,19 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     workers = min(workers, concurrency) if concurrency else workers  # a worker with no slot would idle
     spec = _envs.get_spec(env_id)
     env_kwargs = dict(env_kwargs or {})
+    if deadline_s is None:
+        deadline_s = default_deadline(env_kwargs.get("max_seconds") or spec.max_seconds)
+    elif deadline_s < 0:
+        raise ValueError(f"deadline_s must be a number of seconds (0: no deadline), got {deadline_s}")
+    deadline_s = float(deadline_s) or None
     task_list = load_tasks(tasks, kind=spec.task_kind, split=split, repos=env_kwargs.pop("repos", None))
     policy_spec = policy if isinstance(policy, str) else policy.spec
     store = RunStore(out, resume=resume) if out else None
     # A resume re-runs the episodes the machinery failed (infra_error) along with the missing ones.
+    keep = summary_record if stream else None  # what the runners keep of each episode (None: all of it)
     done: list[Trajectory] = [t for t in store.load() if t.infra_error is None] if store else []
+    if keep:
+        done = [keep(t) for t in done]
     finished = {(t.task_id, t.sample) for t in done}
     jobs = [(t.id, k) for t in task_list for k in range(samples) if (t.id, k) not in finished]
     if store:
@@ -167,7 +192,7 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
             manifest["created"] = previous.get("created", manifest["created"])
             manifest["resumed"] = previous.get("resumed", 0) + 1
         manifest.update({"workers": workers, "concurrency": concurrency, "ray_address": address,
-                         "max_retries": max_retries})
+                         "max_retries": max_retries, "rollout_deadline_s": deadline_s})
         if not isinstance(policy, str):  # a spec like "policy" says little about a user's own class
             manifest["policy_class"] = f"{type(policy).__module__}.{type(policy).__qualname__}"
         _write_tasks(store.dir / "tasks.jsonl", task_list)
@@ -179,12 +204,12 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
 
         new = run_ray(env_id, policy, task_list, jobs, seed=seed, workers=workers, env_kwargs=env_kwargs,
                       store=store, on_episode=on_episode, total=len(task_list) * samples, already=len(done),
-                      concurrency=concurrency, address=address, max_retries=max_retries,
+                      concurrency=concurrency, address=address, max_retries=max_retries, deadline_s=deadline_s, keep=keep,
                       **({"policy_options": policy_options} if policy_options else {}))
     elif backend == "thread":
         new = _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, store, on_episode,
                            total=len(task_list) * samples, already=len(done), policy_options=policy_options,
-                           concurrency=concurrency, max_retries=max_retries)
+                           concurrency=concurrency, max_retries=max_retries, deadline_s=deadline_s, keep=keep)
     else:
         raise ValueError(f"backend must be 'thread' or 'ray', got {backend!r}")
     trajs = sorted(done + new, key=lambda t: (t.task_id, t.sample))
@@ -192,7 +217,7 @@ def rollout(env_id: str, policy: str | Policy, tasks: Any = None, *, split: str 
     summary.update({"env_id": env_id, "policy": policy_spec, "seed": seed, "samples": samples})
     if store:
         store.write_json("summary.json", summary)
-    return RunResult(trajs, summary, Path(out) if out else None, manifest)
+    return RunResult([] if stream else trajs, summary, Path(out) if out else None, manifest, streamed=stream)
 
 
 def split_slots(concurrency: int, workers: int) -> list[int]:
@@ -202,7 +227,7 @@ def split_slots(concurrency: int, workers: int) -> list[int]:
 
 
 def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, store, on_episode, total, already,
-                 policy_options=None, concurrency=None, max_retries=2):
+                 policy_options=None, concurrency=None, max_retries=2, deadline_s=None, keep=None):
     q: queue.Queue = queue.Queue()
     for job in jobs:
         q.put(job)
@@ -220,19 +245,34 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
 
     pol = make_policy(policy, **(policy_options or {}))  # one policy for all workers: shared clients and rate limits
 
+    hung = [0]  # envs left to a call that outlived its rollout's deadline (they close themselves)
+
+    def make_env():
+        return gym.make(env_id, tasks=task_list, split="all", sandbox=sandbox, **env_kwargs).unwrapped
+
+    def play(env, task_id: str, sample: int):
+        """One episode on ``env``: (trajectory, the env to use next: a fresh one after a deadline)."""
+        if not deadline_s:
+            return run_episode(env, pol, task_id, sample, seed), env
+        traj, usable = run_episode_within(env, pol, task_id, sample, seed, deadline_s)
+        if usable:
+            return traj, env
+        hung[0] += 1
+        return traj, make_env()
+
     def worker() -> None:
-        env = gym.make(env_id, tasks=task_list, split="all", sandbox=sandbox, **env_kwargs).unwrapped
+        env = make_env()
         try:
             while not stop.is_set():
                 try:
                     task_id, sample = q.get_nowait()
                 except queue.Empty:
                     return
-                traj = run_episode(env, pol, task_id, sample, seed)
+                traj, env = play(env, task_id, sample)
                 for _ in range(max_retries):
                     if traj.infra_error is None:
                         break
-                    traj = run_episode(env, pol, task_id, sample, seed)
+                    traj, env = play(env, task_id, sample)
                 record([traj])
         except BaseException as exc:  # surfaced after the other workers finish
             stop.set()
@@ -246,7 +286,7 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
                 store.append_many(batch)
             numbered = []
             for traj in batch:
-                results.append(traj)
+                results.append(keep(traj) if keep else traj)
                 count[0] += 1
                 numbered.append((traj, count[0]))
         if on_episode:
@@ -273,21 +313,34 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
     def async_worker(n_slots: int) -> None:
         """One event loop keeping ``n_slots`` episodes in flight, one env per slot."""
         envs: list = []
-        pool = ThreadPoolExecutor(max_workers=min(n_slots, 32), thread_name_prefix="rftgym-step")
+        pool = DaemonExecutor(max_workers=min(n_slots, 8), thread_name_prefix="rftgym-step")
+
+        async def aplay(env, task_id: str, sample: int):
+            if not deadline_s:
+                return await arun_episode(env, pol, task_id, sample, seed, executor=pool), env
+            traj, usable = await arun_episode_within(env, pol, task_id, sample, seed, deadline_s, executor=pool)
+            if usable:
+                return traj, env
+            hung[0] += 1
+            pool.leave_behind = True  # the run's end must not wait on the call that hangs
+            envs.remove(env)  # its hung call closes it
+            env = make_env()
+            envs.append(env)
+            return traj, env
 
         async def slot() -> None:
-            env = gym.make(env_id, tasks=task_list, split="all", sandbox=sandbox, **env_kwargs).unwrapped
+            env = make_env()
             envs.append(env)
             while not stop.is_set():
                 try:
                     task_id, sample = q.get_nowait()
                 except queue.Empty:
                     return
-                traj = await arun_episode(env, pol, task_id, sample, seed, executor=pool)
+                traj, env = await aplay(env, task_id, sample)
                 for _ in range(max_retries):
                     if traj.infra_error is None:
                         break
-                    traj = await arun_episode(env, pol, task_id, sample, seed, executor=pool)
+                    traj, env = await aplay(env, task_id, sample)
                 outbox.put(traj)
 
         async def main() -> None:
@@ -300,7 +353,8 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
             stop.set()
             errors.append(exc)
         finally:
-            pool.shutdown(wait=True)  # no step may still run on an env being closed
+            # No step may still run on an env being closed; a call hung past its deadline is left behind.
+            pool.shutdown(wait=True)
             for env in envs:
                 env.close()
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from typing import Any
 
@@ -46,6 +47,13 @@ def group_advantages(trajs: list[Trajectory], *, scale: bool = True, eps: float 
         for t, r in zip(members, rewards):
             out[(t.task_id, t.sample)] = float((r - mean) / (std + eps)) if scale else float(r - mean)
     return out
+
+
+def summary_record(traj: Trajectory) -> Trajectory:
+    """What ``summarize`` reads of an episode, without what makes an episode big: the conversation
+    (``messages``: prompts, tool outputs) and the submission's content (``{}`` stands for "submitted").
+    A streaming run (``rollout(stream=True)``) keeps these in memory, the full episode only on disk."""
+    return dataclasses.replace(traj, messages=[], submission=None if traj.submission is None else {})
 
 
 def summarize(trajs: list[Trajectory], model_latency: float = 1.0) -> dict[str, Any]:

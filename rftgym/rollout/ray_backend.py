@@ -18,6 +18,13 @@
   the same ``max_retries`` count, and kept with its ``infra_error`` when they run out. A ``PolicyFatalError`` ends the
   run, as in the thread backend; any other error raised by the actor machinery itself is a bug or a
   misconfiguration and propagates.
+- Deadlines: with ``deadline_s`` each actor runs an episode under it (``arun_episode_within``): past
+  it the episode comes back with ``infra_error`` (``RolloutDeadlineExceeded``) and is retried like any
+  infra failure; an env a hung call still holds is dropped and closes itself when the call returns.
+  An actor whose event loop is itself blocked (a policy that blocks in ``aact``) is not covered.
+- Repositories reach every node: a task whose repo is a local path of the driver's machine has its
+  snapshot shipped as a git bundle through the object store, checked and unpacked once per node
+  that lacks the path (``bundles.py``); built-in repos and URLs resolve on each node by themselves.
 - Rate limits hold for the run: when the policy keeps to ``rpm``/``tpm`` (``Policy.rate_limits``),
   the driver starts one ``RateLimiter`` actor and every rollout actor's policy (replacements too)
   books its requests there (``RemoteRateLimiter``), so N actors together keep to the limits.
@@ -35,11 +42,10 @@ import asyncio
 import os
 import time
 from collections import defaultdict, deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from rftgym.policies import Policy, PolicyFatalError
-from rftgym.rollout.episode import arun_episode, episode_seed
+from rftgym.rollout.episode import DaemonExecutor, arun_episode, arun_episode_within, episode_seed
 from rftgym.types import Task, Trajectory
 
 # Most threads an actor gives to blocking env work: steps are short, and GIL-bound beyond a few.
@@ -54,12 +60,17 @@ class RolloutActor:
     """
 
     def __init__(self, env_id: str, policy: str | Policy, policy_options: dict[str, Any] | None,
-                 tasks: list[dict[str, Any]], env_kwargs: dict[str, Any], slots: int, seed: int) -> None:
+                 tasks: list[dict[str, Any]], env_kwargs: dict[str, Any], slots: int, seed: int,
+                 deadline_s: float | None = None, repo_bundles: list[dict[str, Any]] | None = None) -> None:
         import gymnasium as gym
+        import ray
 
         import rftgym.envs  # noqa: F401  (registers the environments in this process)
         from rftgym.policies import make_policy
+        from rftgym.rollout import bundles
         from rftgym.sandbox import make_sandbox
+
+        bundles.install(repo_bundles or [], ray.get)  # the driver's local repos, should this node lack them
 
         env_kwargs = dict(env_kwargs)
         kind, options = env_kwargs.pop("sandbox", "local"), dict(env_kwargs.pop("sandbox_options", None) or {})
@@ -72,12 +83,11 @@ class RolloutActor:
                                       **env_kwargs).unwrapped
         self._idle: list[Any] = []
         self._envs: list[Any] = []
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(slots, _STEP_THREADS)),
-                                        thread_name_prefix="rftgym-step")
+        self._pool = DaemonExecutor(max_workers=max(1, min(slots, _STEP_THREADS)), thread_name_prefix="rftgym-step")
         self._seed = seed
+        self._deadline = deadline_s
+        self._hung = 0  # envs left to a call that outlived its rollout's deadline (they close themselves)
         self._loop_set = False
-        import ray
-
         self._node = ray.get_runtime_context().get_node_id()
 
     async def run(self, task_id: str, sample: int) -> dict[str, Any]:
@@ -89,10 +99,20 @@ class RolloutActor:
         else:
             env = self._make()
             self._envs.append(env)
+        usable = True
         try:
-            traj = await arun_episode(env, self._policy, task_id, sample, self._seed, executor=self._pool)
+            if self._deadline:
+                traj, usable = await arun_episode_within(env, self._policy, task_id, sample, self._seed,
+                                                         self._deadline, executor=self._pool)
+            else:
+                traj = await arun_episode(env, self._policy, task_id, sample, self._seed, executor=self._pool)
         finally:
-            self._idle.append(env)
+            if usable:
+                self._idle.append(env)
+            else:
+                self._hung += 1
+                self._pool.leave_behind = True  # close() must not wait on the call that hangs
+                self._envs.remove(env)
         traj.node = self._node
         return traj.to_dict()
 
@@ -108,11 +128,16 @@ class RolloutActor:
         self._policy.use_rate_limiter(RemoteRateLimiter(handle, rpm, tpm))
 
     async def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        self._pool.shutdown(wait=True)  # a call hung past its deadline is left behind (leave_behind)
         for env in self._envs:
             env.close()
         self._sandbox.close()
         self._policy.close()
+        # Ray's raylet kills what a worker leaves running when it exits, background removals of the
+        # sandbox's workspaces (clone.remove_later) included: see them through while the actor lives.
+        from rftgym.sandbox import clone
+
+        clone.wait_removals(25.0)  # the run's end: nothing else waits on this actor's loop
 
 
 def connect(address: str | None, num_cpus: int) -> bool:
@@ -144,9 +169,11 @@ def connect(address: str | None, num_cpus: int) -> bool:
 def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list[tuple[str, int]], *, seed: int,
             workers: int, env_kwargs: dict[str, Any], store: Any, on_episode: Callable | None, total: int,
             already: int, concurrency: int | None = None, address: str | None = None, max_retries: int = 2,
-            policy_options: dict[str, Any] | None = None) -> list[Trajectory]:
-    """Run ``jobs`` (``(task_id, sample)`` pairs) on Ray actors; see the module docstring."""
-    from rftgym.rollout import split_slots
+            policy_options: dict[str, Any] | None = None, deadline_s: float | None = None,
+            keep: Callable[[Trajectory], Trajectory] | None = None) -> list[Trajectory]:
+    """Run ``jobs`` (``(task_id, sample)`` pairs) on Ray actors; see the module docstring. ``keep``: what
+    to keep in memory of each recorded episode (``summary_record`` for a streaming run; None: all)."""
+    from rftgym.rollout import bundles, split_slots
 
     if not jobs:
         return []
@@ -162,6 +189,8 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
     cpus = float(ray.cluster_resources().get("CPU", 1.0))
     remote_cls = ray.remote(RolloutActor)
     args = (env_id, policy, policy_options, ray.put([t.to_dict() for t in task_list]), env_kwargs)
+    # Local-path repos as git bundles in the object store, for nodes that lack the path (bundles.py).
+    shipped = bundles.pack([(t.repo, t.commit) for t in task_list], ray.put)
     policy_spec = policy if isinstance(policy, str) else policy.spec
 
     def spawn(n_slots: int) -> Any:
@@ -170,7 +199,8 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
         # Half the fair share, so that replacements still fit after a node (and its CPUs) is lost:
         # a replacement that cannot be placed would hold the episodes given to it forever.
         return remote_cls.options(num_cpus=min(1.0, cpus / len(slots)) / 2, max_concurrency=n_slots + 4,
-                                  scheduling_strategy="SPREAD").remote(*args, n_slots, seed)
+                                  scheduling_strategy="SPREAD").remote(*args, n_slots, seed, deadline_s,
+                                                                       shipped)
 
     actors: dict[int, Any] = {}
     capacity: dict[int, int] = {}
@@ -201,7 +231,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
         if store:
             store.append_many(batch)  # one fsync for the batch: the driver keeps up with 1,000 slots
         for traj in batch:
-            results.append(traj)
+            results.append(keep(traj) if keep else traj)
             if on_episode:
                 on_episode(traj, already + len(results), total)
 

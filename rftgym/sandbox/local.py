@@ -40,6 +40,7 @@ from typing import Sequence
 
 from rftgym.sandbox import ExecResult, ResetStats, Sandbox, Workspace, HIDDEN_DIRS
 from rftgym.sandbox import repos as _repos
+from rftgym.sandbox import clone as _clone
 from rftgym.sandbox import confine
 from rftgym.sandbox.container_procs import process_alive, process_start_time
 from rftgym.sandbox.tracker import ATTRIB, CONTENT, REPLACED, inotify
@@ -271,8 +272,13 @@ class LocalWorkspace(Workspace):
         self._pid = os.getpid()  # a forked child's exit must not remove its parent's workspaces
         self._closed = False
         _live_workspaces.add(self)
+        layout = None
         try:
-            shutil.copytree(snap.tree, self.root, symlinks=True, dirs_exist_ok=home is not None)
+            layout = _clone.plan(snap.tree) if home is None else None
+            if layout is not None:  # replayed from the snapshot's layout, copy-on-write where possible
+                _clone.copy(layout, self.root)
+            else:
+                shutil.copytree(snap.tree, self.root, symlinks=True, dirs_exist_ok=home is not None)
             self._adopt(self.root)
             (self._home / "tmp").mkdir(exist_ok=home is not None)
         except BaseException:
@@ -283,13 +289,20 @@ class LocalWorkspace(Workspace):
         self._root_mode = stat.S_IMODE(os.lstat(snap.tree).st_mode)
         self._token = next(_tokens)
         self._tracker = inotify()
-        self._tracked = self._watch()
+        self._tracked = self._watch(layout)
         self._baseline = stat_tree(self.root)
         self._view: tuple[int, frozenset[str]] | None = None
 
-    def _watch(self) -> bool:
-        """Watch the tree (changes) and the rest of the workspace folder (hard links made there)."""
-        if not self._tracker or not self._tracker.add_tree(self._token, str(self.root)):
+    def _watch(self, layout: _clone.Plan | None = None) -> bool:
+        """Watch the tree (changes) and the rest of the workspace folder (hard links made there).
+        ``layout``: the plan the tree was just copied from, whose directories are then watched
+        without walking the copy (the folder holds only ``repo`` and ``tmp`` then)."""
+        if not self._tracker:
+            return False
+        if layout is not None:
+            return (self._tracker.add_dirs(self._token, str(self.root), [".", *(d[0] for d in layout.dirs)])
+                    and self._tracker.add_dirs(self._token, str(self._home), [".", "tmp"], side=True))
+        if not self._tracker.add_tree(self._token, str(self.root)):
             return False
         return self._tracker.add_tree(self._token, str(self._home), side=True, skip=str(self.root))
 
@@ -545,6 +558,23 @@ class LocalWorkspace(Workspace):
         if self._marker is not None:
             self._marker.unlink(missing_ok=True)
 
+    def close_into(self, trash: Path) -> bool:
+        """Close by moving the workspace folder into ``trash`` (a folder on the same filesystem that
+        someone deletes later) instead of deleting it now. False, with nothing done, when it cannot be
+        moved there (another filesystem, a container's folder); the caller then calls ``close``."""
+        if self._closed or self._marker is None or self._pid != os.getpid():
+            return False
+        try:
+            os.rename(self._home, trash / self._home.name)
+        except OSError:
+            return False
+        self._closed = True
+        _live_workspaces.discard(self)
+        if getattr(self, "_tracker", None):
+            self._tracker.forget(self._token)
+        self._marker.unlink(missing_ok=True)
+        return True
+
 
 # -- crash cleanup -------------------------------------------------------------------------------
 _live_workspaces: "weakref.WeakSet[LocalWorkspace]" = weakref.WeakSet()
@@ -556,8 +586,14 @@ def write_owner_marker(home: Path) -> Path:
 
     Beside rather than inside, so that no command run in the workspace can rewrite it."""
     marker = home.with_name(home.name + _MARKER)
-    marker.write_text(f"{os.getpid()} {process_start_time(os.getpid())}\n")
+    pid = os.getpid()
+    if _owner_line[0] != pid:  # read /proc once per process (a forked child is another owner)
+        _owner_line[:] = [pid, f"{pid} {process_start_time(pid)}\n"]
+    marker.write_text(_owner_line[1])
     return marker
+
+
+_owner_line: list = [None, ""]  # [pid, the marker line for it]
 
 
 @atexit.register
@@ -648,8 +684,38 @@ class LocalSandbox(Sandbox):
             for ws in workspaces:
                 ws.close()
             return
+        if len(workspaces) >= _REMOVE_LATER_MIN:
+            workspaces = _close_into_trash(workspaces)
+            if not workspaces:
+                return
         # Deleting trees is I/O-bound (on a disk with discard, ~100 ms each): overlap the deletions.
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(16, len(workspaces))) as pool:
             list(pool.map(lambda ws: ws.close(), workspaces))
+
+
+# Closing this many workspaces at once moves them aside and deletes them in the background
+# (clone.remove_later): a run's end does not wait for a thousand trees to be deleted.
+_REMOVE_LATER_MIN = 32
+
+
+def _close_into_trash(workspaces: list) -> list:
+    """Close ``workspaces`` by moving their folders into one trash folder per workspace base, deleted
+    by a detached process. Returns those that could not be moved (the caller closes them)."""
+    by_base: dict[Path, list] = {}
+    for ws in workspaces:
+        by_base.setdefault(ws._home.parent, []).append(ws)
+    left = []
+    for base, group in by_base.items():
+        trash = base / f"ws-trash-{uuid.uuid4().hex[:12]}"
+        try:
+            trash.mkdir()
+        except OSError:
+            left.extend(group)
+            continue
+        marker = write_owner_marker(trash)  # gc_local reaps the trash should its remover die
+        left.extend(ws for ws in group if not ws.close_into(trash))
+        _clone.remove_later(trash, marker)
+    return left
+

@@ -21,6 +21,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from rftgym.sandbox import HIDDEN_DIRS, SandboxError
 
@@ -312,6 +313,25 @@ def scan_tree(root: Path) -> dict[str, tuple]:
 
 _snapshots: dict[tuple[str, str], Snapshot] = {}
 _snapshots_lock = threading.Lock()
+_providers: dict[tuple[str, str], Callable[[], tuple[str, Path, str]]] = {}
+
+
+def locate(repo: str, commit: str) -> tuple[str, Path, str]:
+    """``(cache key, git repository to fetch from, full SHA)`` of ``repo`` at ``commit`` on this machine."""
+    source_key, source = resolve_source(repo)
+    from rftgym.sandbox.derived import source_for  # bug commits of generated tasks (see derived.py)
+
+    source = source_for(source_key, source, commit)
+    return source_key, source, resolve_commit(source, commit, repo)
+
+
+def provide(repo: str, commit: str, source: Callable[[], tuple[str, Path, str]]) -> None:
+    """Say where ``repo`` at ``commit`` comes from in this process when the task's own spec may not
+    resolve here (a local path of another machine, see ``rftgym.rollout.bundles``): ``source()``
+    returns ``(cache key, git repository holding the commit, its full SHA)`` or raises a
+    ``SandboxError`` that says why the repo cannot be had here. Called until a snapshot is made, from
+    any thread (a provider makes its work happen once)."""
+    _providers[(repo, commit)] = source
 
 
 def snapshot(repo: str, commit: str) -> Snapshot:
@@ -320,11 +340,10 @@ def snapshot(repo: str, commit: str) -> Snapshot:
     with _snapshots_lock:
         if key in _snapshots:
             return _snapshots[key]
-    source_key, source = resolve_source(repo)
-    from rftgym.sandbox.derived import source_for  # bug commits of generated tasks (see derived.py)
-
-    source = source_for(source_key, source, commit)
-    sha = resolve_commit(source, commit, repo)
+    if key in _providers:
+        source_key, source, sha = _providers[key]()
+    else:
+        source_key, source, sha = locate(repo, commit)
     target = cache_dir() / "snapshots" / source_key / sha
     built = not (target / "tree" / ".git").is_dir()
     if built:

@@ -97,6 +97,20 @@ class _Inotify:
                     self._mark_linked(token)  # a new directory filled before its watch was added
         return True
 
+    def add_dirs(self, token: int, root: str, reldirs: list[str], *, side: bool = False) -> bool:
+        """Watch the directories ``reldirs`` of ``root`` (relative, ``"."`` for ``root`` itself), a tree
+        whose layout is already known (a workspace just copied from a snapshot's plan): ``add_tree``
+        without walking or ``stat``-ing it. False when a watch could not be added."""
+        with self.lock:
+            for reldir in reldirs:
+                wd = self._add(self.fd, (root if reldir == "." else os.path.join(root, reldir)).encode(), _WATCH_MASK)
+                if wd < 0:
+                    self.lost.add(token)
+                    return False
+                self.wds[wd] = (token, reldir, root, side)
+                self.by_ws.setdefault(token, set()).add(wd)
+        return True
+
     def forget(self, token: int) -> None:
         with self.lock:
             for wd in self.by_ws.pop(token, set()):
