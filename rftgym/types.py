@@ -222,4 +222,10 @@ class Trajectory:
         return cls(**{k: v for k, v in d.items() if k in known})
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        """The JSON line of this trajectory: the same text as ``json.dumps(to_dict())``, without
+        ``asdict``'s deep copy of the conversation (two thirds of the cost; measured 1.0 -> 0.35 ms
+        for a FileLocalization episode, paid once per episode by the run folder)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["turns"] = [vars(t) for t in self.turns]
+        d["grade"] = self.grade.to_dict() if self.grade else None
+        return json.dumps(d, sort_keys=True, ensure_ascii=False)

@@ -30,3 +30,42 @@ def test_trajectory_round_trips_through_json():
     back = Trajectory.from_dict(json.loads(traj.to_json()))
     assert back == traj
     assert back.tool_calls == 2 and back.tool_errors == 1
+
+
+def test_to_json_is_the_text_of_to_dict_on_a_real_episode():
+    """``to_json`` skips ``asdict``'s deep copy; its text must stay what ``to_dict`` gives."""
+    import gymnasium as gym
+    import numpy as np
+
+    import rftgym  # noqa: F401 - registers the envs
+    from rftgym.policies import make_policy
+
+    env = gym.make("rftgym/FileLocalization-v0").unwrapped
+    policy = make_policy("scripted:parallel")
+    try:
+        obs, info = env.reset(seed=0)
+        done = False
+        while not done:
+            obs, _, term, trunc, _ = env.step(policy.act(obs, info["tools"], np.random.default_rng(0)))
+            done = term or trunc
+        traj = env.trajectory
+    finally:
+        env.close()
+    assert traj.turns and traj.grade is not None
+    assert traj.to_json() == json.dumps(traj.to_dict(), sort_keys=True, ensure_ascii=False)
+    empty = Trajectory(task_id="b", env_id="e", seed=0)
+    assert empty.to_json() == json.dumps(empty.to_dict(), sort_keys=True, ensure_ascii=False)
+
+
+def test_tool_schemas_are_independent_copies():
+    import gymnasium as gym
+
+    env = gym.make("rftgym/FileLocalization-v0").unwrapped
+    try:
+        _, info = env.reset(seed=0)
+        info["tools"][0]["function"]["parameters"]["properties"].clear()  # a policy that edits its copy
+        _, again = env.reset(seed=1)
+    finally:
+        env.close()
+    assert again["tools"][0]["function"]["parameters"]["properties"]
+    assert again["tools"] == [t.schema() for t in env.tools]
