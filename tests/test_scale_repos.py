@@ -195,6 +195,7 @@ def test_a_local_repo_reaches_a_node_that_lacks_its_path(cluster_without, shop_r
 
 def test_deciding_what_to_ship_clones_nothing(tmp_path, monkeypatch):
     """A URL (or an owner/name behind a URL template) is cloned per node, never by the driver to decide."""
+    monkeypatch.setenv("RFTGYM_CACHE", str(tmp_path / "cache"))  # other tests fill the shared cache's repos/
     monkeypatch.setenv("RFTGYM_REPO_URL_TEMPLATE", "https://example.invalid/{owner}/{name}.git")
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
     assert not bundles.needs_shipping("someone/project")

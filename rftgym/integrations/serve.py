@@ -263,8 +263,8 @@ class ToolServer:
         now = time.monotonic()
         idle = [tid for tid, tr in list(self.traces.items()) if tr.in_flight == 0 and now - tr.last_used > self.ttl]
         for tid in idle:
+            self.reaped += 1  # counted before the release awaits: /health never sees a trace gone but uncounted
             await self.release(tid)
-        self.reaped += len(idle)
         return len(idle)
 
     async def reaper(self) -> None:
