@@ -37,6 +37,8 @@ def generate_cmd(
     commit: Optional[str] = typer.Option(None, help="generate at this commit (default: HEAD, or the built-in pin)"),
     workers: int = typer.Option(2, help="test runs at once"),
     timeout: float = typer.Option(30.0, help="seconds per mutant run (plus 5x its tests' time at the commit)"),
+    recipes: Optional[Path] = typer.Option(None, help="bugfix --source history: a recipes file with the repo's "
+                                           "environment (rftgym.sandbox.recipes)"),
 ) -> None:
     """Generate tasks from a repository: mutants caught by its tests, or fix commits from its history."""
     from rftgym.sandbox import SandboxError
@@ -51,7 +53,7 @@ def generate_cmd(
 
         try:
             rows = generate(kind, repo, n=n, seed=seed, source=source, commit=commit, workers=workers,
-                            timeout=timeout, progress=progress)
+                            timeout=timeout, recipes=str(recipes) if recipes else None, progress=progress)
         except (TaskgenError, SandboxError) as exc:
             _fail(str(exc))
     write_jsonl(rows, out)
