@@ -17,6 +17,9 @@ key (a recipe's name, or a recipe object inline). A recipes file is ``{"recipes"
 - ``pythonpath``: repository folders put first on ``sys.path`` (``["src"]`` for a src layout): the
   project is imported from the workspace, so the agent's edits are what the tests run, and the
   recipe's environment (built once) does not depend on the commit;
+- ``inherit`` (optional, default false, local sandbox only): the venv also sees the packages of the
+  environment rftgym runs in, after its own (pytest without installing it; a Docker image has the
+  base image's);
 - ``test_cmd`` (optional, informational): how the project runs its tests (rftgym always runs pytest
   through ``rftgym.testrun``).
 
@@ -24,7 +27,7 @@ A matched task gets ``image = recipe.image`` (``rftgym-env:<hash>``, the recipe'
 fields that shape the environment). The local sandbox reads that name as "run in the recipe's venv"
 (``local_env``): built on first use with ``python -m venv`` + pip under ``env_cache_dir()``, reused
 while the recipe is unchanged. The Docker sandbox runs in an image of that name, built by
-``rftgym images build --for TASKS`` (``rftgym.sandbox.derived_images``). A task set with recipes whose
+``rftgym images build --for TASKS`` (``rftgym.sandbox.images.build_recipe_image``). A task set with recipes whose
 bug-fix task matches none is a ``RecipeError`` naming the repo and what to add.
 
 Venvs live beside the rftgym cache, not in it: commands an agent runs are kept out of the cache (it
@@ -46,10 +49,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from rftgym.sandbox import SandboxError
+from rftgym.types import TaskError
 
 IMAGE_PREFIX = "rftgym-env:"
-_FIELDS = ("name", "repo", "version", "python", "pip", "pre_install", "pythonpath", "test_cmd")
-_SHAPING = ("python", "pip", "pre_install", "pythonpath")  # what the environment's hash covers
+_FIELDS = ("name", "repo", "version", "python", "pip", "pre_install", "pythonpath", "inherit", "test_cmd")
+_SHAPING = ("python", "pip", "pre_install", "pythonpath", "inherit")  # what the environment's hash covers
 _DONE = ".rftgym-complete"
 _registry: dict[str, "Recipe"] = {}
 _build_lock = threading.Lock()
@@ -75,8 +79,9 @@ def add(rels):
 '''
 
 
-class RecipeError(SandboxError):
-    """A recipe is malformed, missing, or its environment cannot be built; the message says what to do."""
+class RecipeError(SandboxError, TaskError):
+    """A recipe is malformed, missing, or its environment cannot be built; the message says what to do.
+    A ``TaskError`` too: a task set's recipes are part of the task set."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class Recipe:
     pip: tuple[str, ...] = ()
     pre_install: tuple[str, ...] = ()
     pythonpath: tuple[str, ...] = ()
+    inherit: bool = False
     test_cmd: str = "pytest"
 
     @classmethod
@@ -113,6 +119,10 @@ class Recipe:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise RecipeError(f"{where}: {key!r} must be a list of strings, got {value!r:.60}")
             out[key] = tuple(value)
+        if "inherit" in data:
+            if not isinstance(data["inherit"], bool):
+                raise RecipeError(f"{where}: 'inherit' must be true or false, got {data['inherit']!r:.60}")
+            out["inherit"] = data["inherit"]
         bad = [p for p in out.get("pythonpath", ()) if p.startswith("/") or ".." in p.split("/")]
         if bad:
             raise RecipeError(f"{where}: pythonpath entries are folders inside the repository, got {bad}")
@@ -310,8 +320,12 @@ def build_venv(recipe: Recipe, *, timeout: float = 1800.0) -> LocalEnv:
             if recipe.pip:
                 _run(recipe, [str(python), "-m", "pip", "install", "--disable-pip-version-check", *recipe.pip],
                      log, timeout, env=env)
+            site = _site_packages(venv, str(python))
+            if recipe.inherit:  # after the venv's own packages: site adds .pth paths at the end
+                import site as host_site
+
+                (site / "_rftgym_inherit.pth").write_text("\n".join(host_site.getsitepackages()) + "\n")
             if recipe.pythonpath:
-                site = _site_packages(venv, str(python))
                 (site / "_rftgym_recipe_path.py").write_text(_PATH_HOOK)
                 (site / "_rftgym_recipe.pth").write_text(
                     f"import _rftgym_recipe_path; _rftgym_recipe_path.add({list(recipe.pythonpath)!r})\n")
