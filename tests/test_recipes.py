@@ -178,3 +178,26 @@ def test_images_build_for_tasks_builds_the_recipe_image(wheels, src_repo, tmp_pa
         sandbox.release(ws)
     res = CliRunner().invoke(app, ["images", "build", "--for", str(path)])
     assert res.exit_code == 0 and "exists" in res.output
+
+
+def test_validate_names_the_missing_module_and_the_recipe_to_add(tmp_path):
+    """A task whose tests need a package rftgym's environment lacks: the problem says what to add."""
+    from rftgym.taskgen.validate import validate
+
+    root = tmp_path / "gadget"
+    root.mkdir()
+    (root / "gadget.py").write_text("import tinydep\n\n\ndef answer():\n    return tinydep.VALUE + 1\n")
+    (root / "tests").mkdir()
+    (root / "tests/test_gadget.py").write_text("from gadget import answer\n\n\ndef test_answer():\n"
+                                               "    assert answer() == 42\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Start gadget")
+    commit = git(root, "rev-parse", "HEAD").strip()
+    (root / "gadget.py").write_text("import tinydep\n\n\ndef answer():\n    return tinydep.VALUE\n")
+    gold = git(root, "diff")
+    git(root, "checkout", "--", "gadget.py")
+    tasks = load_tasks([{"id": "g1", "repo": str(root), "commit": commit, "prompt": "answer is off by one",
+                         "fail_to_pass": ["tests/test_gadget.py::test_answer"], "gold_patch": gold}])
+    (problems,) = validate(tasks, workers=1).values()
+    assert any("cannot import tinydep" in p and '"pip": ["tinydep"]' in p and str(root) in p for p in problems), problems

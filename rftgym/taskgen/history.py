@@ -17,7 +17,8 @@ the source change, ``test_patch`` the test change (other files, docs and changel
 of both). Each candidate is run: at the parent with ``test_patch`` applied, then with ``patch`` too,
 running the changed test files; ``FAIL_TO_PASS`` are the tests that do not pass before and pass
 after, ``PASS_TO_PASS`` those that pass in both. A candidate with no fail-to-pass test, or with a
-test that passes before and fails after, is dropped. Tests run in the environment the repo's recipe
+test that passes before and fails after, is dropped, and so is a patch seen already (a fix
+cherry-picked onto another branch). Tests run in the environment the repo's recipe
 gives (``recipes=``: a recipes file, ``rftgym.sandbox.recipes``), else in rftgym's interpreter.
 """
 
@@ -204,6 +205,7 @@ def generate_bugfix(repo: str, *, n: int | None = None, seed: int = 0, commit: s
     cap = max_candidates or (3 * n if n else None)
     cands = cands[:cap] if cap else cands
     rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
     with LocalSandbox(pool_size=0) as sandbox, ThreadPoolExecutor(max(1, workers)) as pool:
         futures = [pool.submit(run_candidate, c, spec, source, sandbox, image, timeout) for c in cands]
         for k, fut in enumerate(futures):
@@ -212,7 +214,8 @@ def generate_bugfix(repo: str, *, n: int | None = None, seed: int = 0, commit: s
                 row, _why = fut.result()
             except SandboxError:
                 row = None
-            if row is not None and (n is None or len(rows) < n):
+            if row is not None and (n is None or len(rows) < n) and row["patch"] not in seen:
+                seen.add(row["patch"])  # a fix cherry-picked onto another branch is one task, not two
                 rows.append(row)
         progress("fix commits with tests", len(cands), len(cands))
     if not rows:
