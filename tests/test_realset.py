@@ -115,8 +115,12 @@ def test_history_bugfix_rows_are_validated_swebench_rows(mini_repo, tmp_path):
 
 
 def test_eval_scores_gold_patch_one_and_null_patch_zero(mini_repo, tmp_path):
-    rows = generate("bugfix", str(mini_repo["path"]), source="history", n=10, workers=2)
-    tasks = write_jsonl(rows, tmp_path / "swe.jsonl")
+    tasks = tmp_path / "swe.jsonl"
+    res = CliRunner().invoke(app, ["tasks", "generate", "--kind", "bugfix", "--source", "history", "--repo",
+                                   str(mini_repo["path"]), "--out", str(tasks), "--n", "10"])
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["fix_commit"] for line in tasks.read_text().splitlines()] == [
+        mini_repo["words_fix"], mini_repo["clamp_fix"]]
     rewards = {}
     for policy in ("oracle:gold", "oracle:null"):
         out = tmp_path / policy.replace(":", "-")
