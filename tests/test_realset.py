@@ -144,3 +144,37 @@ def test_history_bugfix_says_why_when_no_commit_qualifies(tmp_path):
     git(root, "commit", "-qm", "Start")
     with pytest.raises(TaskgenError, match="fails before the fix and passes after"):
         generate("bugfix", str(root), source="history", n=5)
+
+
+def test_history_bugfix_reports_why_fix_commits_were_dropped(mini_repo):
+    drops: list[tuple[str, str]] = []
+    rows = generate("bugfix", str(mini_repo["path"]), source="history", n=10, workers=2,
+                    dropped=lambda sha, why: drops.append((sha, why)))
+    assert len(rows) == 2 and len(drops) == 1
+    sha, why = drops[0]
+    assert sha not in (mini_repo["words_fix"], mini_repo["clamp_fix"])
+    assert why == "no test fails before the fix and passes after it"
+
+
+def test_history_bugfix_max_candidates_bounds_the_commits_run(mini_repo, tmp_path):
+    """--max-candidates 1 runs only the newest fix commit; the CLI names what it dropped (nothing here)."""
+    tasks = tmp_path / "one.jsonl"
+    res = CliRunner().invoke(app, ["tasks", "generate", "--kind", "bugfix", "--source", "history", "--repo",
+                                   str(mini_repo["path"]), "--out", str(tasks), "--n", "10", "--max-candidates", "1"])
+    assert res.exit_code == 0, res.output
+    assert [json.loads(line)["fix_commit"] for line in tasks.read_text().splitlines()] == [mini_repo["words_fix"]]
+    res = CliRunner().invoke(app, ["tasks", "generate", "--kind", "bugfix", "--source", "history", "--repo",
+                                   str(mini_repo["path"]), "--out", str(tasks), "--n", "10", "--max-candidates", "2"])
+    assert res.exit_code == 0, res.output
+    assert "dropped 1 fix commits: 1 no test fails before the fix and passes after it" in res.output
+
+
+def test_mutation_bugfix_ignores_history_only_options(mini_repo):
+    """Options only history generation reads do not break mutation generation (they are dropped)."""
+    from rftgym.taskgen import TaskgenError
+
+    try:
+        generate("bugfix", str(mini_repo["path"]), source="mutation", n=1, max_candidates=3,
+                 dropped=lambda sha, why: None, timeout=10)
+    except TaskgenError:
+        pass  # no mutant caught is fine here: the point is no TypeError on the options

@@ -8,7 +8,8 @@ commit and seed give a byte-identical file.
 
 - ``bugfix``: mutants caught by the repo's tests (``rftgym.taskgen.mutation``); ``source="history"``
   fix commits with their tests, as validated SWE-bench rows (``rftgym.taskgen.history.generate_bugfix``,
-  ``recipes=`` a recipes file for the repo's environment).
+  ``recipes=`` a recipes file for the repo's environment, ``max_candidates=`` how many fix commits
+  to run, ``dropped=`` a ``(sha, why)`` callback for those that do not become rows).
 - ``localization``: ``source="mutation"`` (default) the same mutants with their file as the answer;
   ``source="history"`` fix commits from git history (``rftgym.taskgen.history``).
 - ``qa``: code questions with verifiable answers (``rftgym.taskgen.qa``), for CodeQA-v0.
@@ -30,15 +31,19 @@ def _bugfix(repo: str, **options: Any) -> list[dict[str, Any]]:
         return history.generate_bugfix(repo, **options)
     if source != "mutation":
         raise TaskgenError(f"unknown source {source!r} for bugfix tasks; use mutation or history")
-    options.pop("recipes", None)
-    return mutation.generate(repo, kind="bugfix", **options)
+    return mutation.generate(repo, kind="bugfix", **_mutation_options(options))
+
+
+def _mutation_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` less those only history generation reads (recipes, candidate cap, drop reports)."""
+    return {k: v for k, v in options.items() if k not in ("recipes", "max_candidates", "dropped")}
 
 
 def _localization(repo: str, *, source: str = "mutation", **options: Any) -> list[dict[str, Any]]:
     if source == "history":
         return history.generate(repo, **options)
     if source == "mutation":
-        return mutation.generate(repo, kind="localization", **options)
+        return mutation.generate(repo, kind="localization", **_mutation_options(options))
     raise TaskgenError(f"unknown source {source!r} for localization tasks; use mutation or history")
 
 

@@ -29,7 +29,7 @@ import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from rftgym.sandbox import SandboxError
 from rftgym.sandbox.repos import resolve_source
@@ -180,12 +180,17 @@ def run_candidate(cand: dict[str, Any], spec: str, source: Any, sandbox: Any, im
             "PASS_TO_PASS": json.dumps(p2p), "fix_commit": cand["sha"]}, ""
 
 
+def _ignore(sha: str, why: str) -> None:
+    pass
+
+
 def generate_bugfix(repo: str, *, n: int | None = None, seed: int = 0, commit: str | None = None,
                     workers: int = 2, timeout: float = 120.0, recipes: str | Path | None = None,
                     max_candidates: int | None = None, progress: Progress = no_progress,
-                    **_: Any) -> list[dict[str, Any]]:
+                    dropped: Callable[[str, str], None] | None = None, **_: Any) -> list[dict[str, Any]]:
     """Validated SWE-bench bug-fix rows from the history of ``repo`` (see the module docstring), newest
-    first; at most ``n`` rows from at most ``max_candidates`` candidates (default ``3 * n``)."""
+    first; at most ``n`` rows from at most ``max_candidates`` candidates (default ``3 * n``).
+    ``dropped(fix commit sha, why)`` is called for each candidate that does not become a row."""
     from rftgym.sandbox.local import LocalSandbox
     from rftgym.sandbox.recipes import match, read_file, register
 
@@ -210,13 +215,24 @@ def generate_bugfix(repo: str, *, n: int | None = None, seed: int = 0, commit: s
         futures = [pool.submit(run_candidate, c, spec, source, sandbox, image, timeout) for c in cands]
         for k, fut in enumerate(futures):
             progress("fix commits with tests", k, len(cands))
+            if fut.cancelled():
+                continue
             try:
-                row, _why = fut.result()
-            except SandboxError:
-                row = None
-            if row is not None and (n is None or len(rows) < n) and row["patch"] not in seen:
-                seen.add(row["patch"])  # a fix cherry-picked onto another branch is one task, not two
-                rows.append(row)
+                row, why = fut.result()
+            except SandboxError as exc:
+                row, why = None, f"sandbox error: {exc}"
+            if row is not None and row["patch"] in seen:
+                row, why = None, "same patch as a newer fix (cherry-picked)"
+            elif row is not None and n is not None and len(rows) >= n:
+                row, why = None, f"enough rows ({n})"
+            if row is None:
+                (dropped or _ignore)(cands[k]["sha"], why)
+                continue
+            seen.add(row["patch"])  # a fix cherry-picked onto another branch is one task, not two
+            rows.append(row)
+            if n is not None and len(rows) >= n:
+                for later in futures[k + 1:]:
+                    later.cancel()  # the ones not started yet; started ones finish and are dropped
         progress("fix commits with tests", len(cands), len(cands))
     if not rows:
         raise TaskgenError(f"no fix commit of {repo} up to {head[:12]} (of {len(cands)} that change source and "
