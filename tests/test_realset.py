@@ -178,3 +178,21 @@ def test_mutation_bugfix_ignores_history_only_options(mini_repo):
                  dropped=lambda sha, why: None, timeout=10)
     except TaskgenError:
         pass  # no mutant caught is fine here: the point is no TypeError on the options
+
+
+def test_shipped_real_set_is_swebench_rows_with_a_recipe_per_repo():
+    """tasksets/swe_real.jsonl (built from public mirrors; its eval is an acceptance command, see the
+    README) reads as bug-fix tasks without the mirrors, and its recipes file serves every row."""
+    from collections import Counter
+
+    from rftgym.sandbox.recipes import match, read_file, recipes_file_for
+
+    path = Path(__file__).resolve().parent.parent / "tasksets" / "swe_real.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    tasks = load_foreign(path, kind="bugfix")
+    assert len(tasks) == len(rows) >= 40
+    assert len({t["id"] for t in tasks}) == len(tasks)
+    assert all(t["fail_to_pass"] and t["gold_patch"].strip() and t["test_patch"].strip() for t in tasks)
+    assert len(Counter(r["repo"] for r in rows)) >= 3
+    book = read_file(recipes_file_for(path))
+    assert all(match(book, r["repo"], r.get("version")) is not None for r in rows)
