@@ -196,3 +196,14 @@ def test_shipped_real_set_is_swebench_rows_with_a_recipe_per_repo():
     assert len(Counter(r["repo"] for r in rows)) >= 3
     book = read_file(recipes_file_for(path))
     assert all(match(book, r["repo"], r.get("version")) is not None for r in rows)
+
+
+def test_history_bugfix_with_a_recipe_that_cannot_be_built_says_which_step(mini_repo, tmp_path, monkeypatch):
+    """A broken recipe stops generation with the failing step, instead of dropping every fix commit."""
+    from rftgym.taskgen import TaskgenError
+
+    monkeypatch.setenv("RFTGYM_ENV_CACHE", str(tmp_path / "envs"))
+    recipes = tmp_path / "recipes.json"
+    recipes.write_text(json.dumps({"recipes": [{"repo": "mini", "pre_install": ["echo no-such-tool >&2; exit 3"]}]}))
+    with pytest.raises(TaskgenError, match=r"(?s)recipe mini.*exited 3.*no-such-tool"):
+        generate("bugfix", str(mini_repo["path"]), source="history", n=5, recipes=str(recipes))

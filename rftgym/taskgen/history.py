@@ -184,6 +184,17 @@ def _ignore(sha: str, why: str) -> None:
     pass
 
 
+def _build_env(image: str) -> None:
+    """Build the recipe's venv before any candidate runs: a recipe that cannot be built is the user's
+    error to fix (a TaskgenError with the failing step), not a reason to drop every fix commit."""
+    from rftgym.sandbox.recipes import RecipeError, local_env
+
+    try:
+        local_env(image)
+    except RecipeError as exc:
+        raise TaskgenError(str(exc)) from None
+
+
 def generate_bugfix(repo: str, *, n: int | None = None, seed: int = 0, commit: str | None = None,
                     workers: int = 2, timeout: float = 120.0, recipes: str | Path | None = None,
                     max_candidates: int | None = None, progress: Progress = no_progress,
@@ -206,6 +217,7 @@ def generate_bugfix(repo: str, *, n: int | None = None, seed: int = 0, commit: s
         if recipe is None:
             raise TaskgenError(f"{recipes} has no recipe for {spec}; add {{\"repo\": \"{spec}\", \"pip\": [...]}}")
         image = register(recipe)
+        _build_env(image)
     cands = bugfix_candidates(source, head)
     cap = max_candidates or (3 * n if n else None)
     cands = cands[:cap] if cap else cands
