@@ -357,11 +357,18 @@ def images_build(
                                "debootstrap), dockerfile, or debootstrap (offline: the machine's apt mirror; root)"),
     name: Optional[str] = typer.Option(None, help="image name (default: rftgym-base:bookworm)"),
     force: bool = typer.Option(False, help="rebuild even when the image exists"),
+    for_tasks: Optional[Path] = typer.Option(None, "--for", help="build the environment images of this task file's "
+                                             "recipes (rftgym-env:<hash>, from the base image) instead"),
+    local: bool = typer.Option(False, help="with --for: build the recipes' local venvs (the local sandbox's) instead"),
 ) -> None:
-    """Build the docker sandbox's base image: python3, git, ripgrep and a non-root user."""
+    """Build the docker sandbox's base image: python3, git, ripgrep and a non-root user; with --for, the
+    images (or --local venvs) of a task set's environment recipes."""
     from rftgym.sandbox import SandboxError
     from rftgym.sandbox.images import DEFAULT_IMAGE, build_image
 
+    if for_tasks is not None:
+        _build_for(for_tasks, base=name or DEFAULT_IMAGE, force=force, local=local)
+        return
     name = name or DEFAULT_IMAGE
     try:
         built = build_image(name, method, force=force, log=lambda line: err.print(line, markup=False, highlight=False))
@@ -371,6 +378,41 @@ def images_build(
         console.print(f"{name} exists; pass --force to rebuild it")
     else:
         console.print(f"built [bold]{built.name}[/] with {built.method} in {built.seconds:.0f}s ({built.size_mb:.0f} MB)")
+
+
+def _build_for(tasks: Path, *, base: str, force: bool, local: bool) -> None:
+    """``images build --for``: every recipe the tasks of ``tasks`` use, built once each."""
+    from rftgym.sandbox import SandboxError
+    from rftgym.sandbox.images import build_recipe_image
+    from rftgym.sandbox.recipes import build_venv, lookup
+    from rftgym.tasks import load_tasks
+
+    try:
+        task_list = load_tasks(str(tasks), kind="bugfix", split="all")
+    except ValueError as exc:
+        _fail(str(exc))
+    except SandboxError as exc:
+        _fail(str(exc))
+    recipes = {t.image: lookup(t.image) for t in task_list if lookup(t.image) is not None}
+    if not recipes:
+        _fail(f"no task in {tasks} uses an environment recipe; add a recipes file beside it "
+              f"({tasks.with_suffix('.recipes.json').name}, see rftgym.sandbox.recipes)")
+    log = lambda line: err.print(line, markup=False, highlight=False)  # noqa: E731
+    for image, recipe in sorted(recipes.items()):
+        start = time.perf_counter()
+        try:
+            if local:
+                env = build_venv(recipe)
+                state = "built" if env.built else "cached"
+                console.print(f"{recipe.label()}: venv {state} at {env.root} ({time.perf_counter() - start:.0f}s)")
+                continue
+            built = build_recipe_image(recipe, base, force=force, log=log)
+        except SandboxError as exc:
+            _fail(str(exc))
+        if built is None:
+            console.print(f"{recipe.label()}: {image} exists; pass --force to rebuild it")
+        else:
+            console.print(f"{recipe.label()}: built [bold]{image}[/] in {built.seconds:.0f}s ({built.size_mb:.0f} MB)")
 
 
 @sandbox_app.command("gc")

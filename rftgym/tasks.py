@@ -97,6 +97,9 @@ def load_tasks(source: Any = None, *, kind: str = "localization", split: str = "
         if len(ids) != len(set(ids)):
             raise TaskError("duplicate task ids in the task list; ids must be unique")
     register_tasks(tasks)  # rows with a bug_patch name a commit built on first use (sandbox/derived.py)
+    from rftgym.sandbox.recipes import apply as apply_recipes
+
+    apply_recipes(tasks, source if isinstance(source, (str, os.PathLike)) else None)  # environments (recipes.py)
     if split != "all":
         tasks = [t for t in tasks if t.split == split]
         if not tasks:

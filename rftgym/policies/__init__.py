@@ -115,6 +115,10 @@ def make_policy(spec: str | Policy, **options: Any) -> Policy:
         from rftgym.policies.oracle import GoldOracle
 
         return _construct(GoldOracle, kind, **options)
+    if kind == "oracle" and arg == "null":
+        from rftgym.policies.oracle import NullOracle
+
+        return NullOracle()
     known = ("scripted:sequential, scripted:parallel, random, openai:<model>, hf:<model path>, "
-             "replay:<run folder>, oracle:gold")
+             "replay:<run folder>, oracle:gold, oracle:null")
     raise ValueError(f"unknown policy spec {spec!r}; use one of: {known}")

@@ -5,6 +5,9 @@ passes the tasks of the run), so a task set whose oracle does not score 1 has a 
 gold files that do not exist, a gold patch that does not apply, tests that do not pass. It submits
 ``gold_files`` in order, applies ``gold_patch`` on bug-fix tasks, or answers
 ``answer``. A task it was not given is a ``PolicyFatalError`` (every episode would miss alike).
+
+``oracle:null`` is its control: it submits at once, changing nothing (the null patch), so a valid
+bug-fix task scores 0 under it.
 """
 
 from __future__ import annotations
@@ -32,3 +35,15 @@ class GoldOracle(Oracle):
             raise PolicyFatalError(f"oracle:gold has no gold for task {task_id!r}; give it the run's tasks "
                                    "(make_policy('oracle:gold', tasks=...))")
         return GoldOracle(task=self.tasks[task_id])
+
+
+class NullOracle(Oracle):
+    """``oracle:null``: submits without a change on every task (the null patch)."""
+
+    spec = "oracle:null"
+
+    def __init__(self, **_: Any) -> None:
+        super().__init__(tasks=[], task=None)
+
+    def bind(self, task_id: str, sample: int) -> Policy:
+        return NullOracle()

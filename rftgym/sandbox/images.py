@@ -10,7 +10,8 @@ test-running graders), ``git``, ``ripgrep``, ``procps``, and a non-root user ``a
   directory is imported with ``docker import``. Needs root and the ``debootstrap`` package.
 
 ``build_image(method="auto")`` uses the Dockerfile when a registry (or the base image) is at hand and
-debootstrap otherwise. A task may name any other image; it needs ``sh`` and ``sleep``, and the
+debootstrap otherwise. ``build_recipe_image(recipe)`` derives an environment recipe's image
+(``rftgym-env:<hash>``, see ``rftgym.sandbox.recipes``) from the base. A task may name any other image; it needs ``sh`` and ``sleep``, and the
 Docker sandbox runs commands in it as uid 1000 whatever its ``USER``.
 """
 
@@ -21,6 +22,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -52,6 +54,8 @@ def missing_image_error(name: str) -> SandboxError:
     """The error for an image the engine does not have, with the command that provides it."""
     if name == DEFAULT_IMAGE:
         how = "build it with `rftgym images build` (add `--from debootstrap` on a machine without a registry)"
+    elif name.startswith("rftgym-env:"):
+        how = "it is the environment of a recipe of your tasks: build it with `rftgym images build --for TASKS`"
     else:
         how = f"pull it (`docker pull {name}`) or build it, or leave the task's image unset to use {DEFAULT_IMAGE}"
     return SandboxError(f"the Docker engine has no image {name!r}; {how}")
@@ -209,3 +213,81 @@ def _add_agent_user(rootfs: Path) -> None:
     for d in ("home/agent", "workspace"):
         (rootfs / d).mkdir(parents=True, exist_ok=True)
         os.chown(rootfs / d, uid, uid)
+
+
+# -- images derived from environment recipes ---------------------------------------------------------
+_RECIPE_DOCKERFILE = """FROM {base}
+USER root
+COPY . /opt/rftgym-build
+RUN set -e; {pre_install} \\
+    if ls /opt/rftgym-build/wheels/*.whl >/dev/null 2>&1; then \\
+      PYTHONPATH=/opt/rftgym-build/pip-src python3 -m pip install --no-index --no-deps --no-cache-dir \\
+        --break-system-packages --disable-pip-version-check /opt/rftgym-build/wheels/*.whl; fi; \\
+    site=$(python3 -c 'import site; print(site.getsitepackages()[0])'); mkdir -p "$site"; \\
+    if [ -f /opt/rftgym-build/_rftgym_recipe.pth ]; then \\
+      cp /opt/rftgym-build/_rftgym_recipe.pth /opt/rftgym-build/_rftgym_recipe_path.py "$site/"; fi; \\
+    rm -rf /opt/rftgym-build
+USER agent
+WORKDIR /workspace
+LABEL org.rftgym.image=recipe org.rftgym.recipe={key}
+"""
+
+
+def build_recipe_image(recipe, base: str = DEFAULT_IMAGE, *, force: bool = False,
+                       log: Callable[[str], None] = print) -> BuiltImage | None:
+    """Build ``recipe.image`` from ``base``: the recipe's requirements as wheels made here by pip from
+    the configured package index (``pip wheel``: PyPI, a mirror, find-links; offline when those are
+    local), installed in the image without a network by a copy of this machine's pip, plus the
+    recipe's ``pythonpath`` hook and ``pre_install`` commands (as root). ``None`` when the image exists
+    and ``force`` is off. The host's Python should have the image's minor version (3.11 for the
+    bookworm base) so that binary wheels fit."""
+    import json
+    import pip
+
+    from rftgym.sandbox.recipes import _PATH_HOOK
+
+    client = _client()
+    try:
+        if image_exists(client, recipe.image) and not force:
+            return None
+        if not image_exists(client, base):
+            raise missing_image_error(base)
+        start = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="rftgym-recipe-") as ctx:
+            wheels = Path(ctx) / "wheels"
+            wheels.mkdir()
+            if recipe.pip:
+                log(f"pip wheel {' '.join(recipe.pip)}")
+                out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--disable-pip-version-check", "-w",
+                                      str(wheels), *recipe.pip], capture_output=True, text=True, timeout=1800)
+                if out.returncode != 0:
+                    tail = "\n".join((out.stdout + out.stderr).strip().splitlines()[-12:])
+                    raise SandboxError(f"pip wheel for recipe {recipe.label()} failed (exit {out.returncode}); "
+                                       f"check its pip requirements and the package index. Last lines:\n{tail}")
+            shutil.copytree(Path(pip.__file__).parent, Path(ctx) / "pip-src" / "pip",
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            if recipe.pythonpath:
+                (Path(ctx) / "_rftgym_recipe_path.py").write_text(_PATH_HOOK)
+                (Path(ctx) / "_rftgym_recipe.pth").write_text(
+                    f"import _rftgym_recipe_path; _rftgym_recipe_path.add({list(recipe.pythonpath)!r})\n")
+            (Path(ctx) / "recipe.json").write_text(json.dumps(recipe.to_dict(), indent=1) + "\n")
+            pre = " ".join(f"{cmd};" for cmd in recipe.pre_install)
+            (Path(ctx) / "Dockerfile").write_text(_RECIPE_DOCKERFILE.format(base=base, key=recipe.key, pre_install=pre))
+            _build_context(client, ctx, recipe.image, log)
+        size = client.images.get(recipe.image).attrs.get("Size", 0) / 1e6
+        return BuiltImage(recipe.image, "recipe", time.monotonic() - start, size)
+    finally:
+        client.close()
+
+
+def _build_context(client, ctx: str, tag: str, log: Callable[[str], None]) -> None:
+    import docker
+
+    try:
+        for chunk in client.api.build(path=ctx, tag=tag, rm=True, forcerm=True, network_mode="none", decode=True):
+            if "error" in chunk:
+                raise SandboxError(f"docker build of {tag} failed: {chunk['error'].strip()}")
+            if chunk.get("stream", "").strip():
+                log(chunk["stream"].rstrip())
+    except docker.errors.APIError as exc:
+        raise SandboxError(f"docker build of {tag} failed: {exc.explanation or exc}") from None

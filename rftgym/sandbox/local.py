@@ -260,6 +260,7 @@ class LocalWorkspace(Workspace):
     """A copy of a snapshot in ``$RFTGYM_WORKDIR`` (default: the temp dir), tracked by inotify."""
 
     python = sys.executable  # this process's interpreter; its folder leads PATH in exec (see below)
+    env_root: str | None = None  # a recipe's venv (rftgym.sandbox.recipes), shown read-only to commands
 
     def __init__(self, snap: _repos.Snapshot, base: Path | None = None, *, home: Path | None = None) -> None:
         """``home``: an existing directory to fill (a container's mount source) instead of a new one in ``base``."""
@@ -395,7 +396,8 @@ class LocalWorkspace(Workspace):
             "TMPDIR": str(self._home / "tmp"), "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONHASHSEED": "0", "GIT_TERMINAL_PROMPT": "0", **(env or {}),
         }
-        protect = [str(self._home), sys.prefix, os.path.dirname(os.path.realpath(self.python))]
+        protect = [str(self._home), sys.prefix, os.path.dirname(os.path.realpath(self.python)),
+                   *([self.env_root] if self.env_root else [])]
         wrapped = confine.wrap(list(argv), protect, writable=[str(self._home)], cwd=str(workdir)) \
             or [*_no_network_prefix(), *argv]
         return run_capped(wrapped, cwd=str(workdir), env=full_env, timeout=timeout, stdin=stdin,
@@ -653,6 +655,17 @@ class LocalSandbox(Sandbox):
         self._lock = threading.Lock()
 
     def open(self, repo: str, commit: str, *, image: str | None = None) -> Workspace:
+        """A workspace of ``repo`` at ``commit``; ``image`` naming an environment recipe
+        (``rftgym.sandbox.recipes``) runs its commands in the recipe's venv, other images are ignored."""
+        from rftgym.sandbox.recipes import local_env
+
+        env = local_env(image)
+        ws = self._checkout(repo, commit)
+        ws.python = env.python if env else LocalWorkspace.python
+        ws.env_root = env.root if env else None
+        return ws
+
+    def _checkout(self, repo: str, commit: str) -> LocalWorkspace:
         snap = _repos.snapshot(repo, commit)
         if os.path.isdir(repo):  # a local source repo may hold the fix (later commits, the original code)
             confine.hide(repo)

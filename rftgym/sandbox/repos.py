@@ -192,13 +192,14 @@ def resolve_source(repo: str) -> tuple[str, Path]:
 
 def _resolve_hosted(repo: str) -> tuple[str, Path]:
     """``owner/name`` -> a mirror under ``$RFTGYM_REPO_MIRRORS`` (``owner__name`` or ``owner/name``
-    folders, ``.git`` suffix optional; several roots joined by ``os.pathsep``), else a clone of
+    folders, ``.git`` suffix optional, or ``owner+name/repo`` as the tool library fetches them; several roots joined by ``os.pathsep``), else a clone of
     ``$RFTGYM_REPO_URL_TEMPLATE`` formatted with ``owner`` and ``name``; neither: a SandboxError
     that says what to set."""
     owner, name = repo.split("/", 1)
     roots = [r for r in os.environ.get("RFTGYM_REPO_MIRRORS", "").split(os.pathsep) if r]
     for root in roots:
-        for rel in (f"{owner}__{name}", f"{owner}/{name}", f"{owner}__{name}.git", f"{owner}/{name}.git"):
+        for rel in (f"{owner}__{name}", f"{owner}/{name}", f"{owner}__{name}.git", f"{owner}/{name}.git",
+                    f"{owner}+{name}/repo"):
             candidate = Path(root).expanduser() / rel
             if candidate.is_dir():
                 key, path = resolve_source(str(candidate))

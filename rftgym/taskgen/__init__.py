@@ -6,7 +6,10 @@ tasks), ``seed``, ``commit`` (default: the repo's HEAD, or the pinned commit of 
 ``progress`` (a ``(stage, done, total)`` callback). ``write_jsonl`` writes the rows; the same repo,
 commit and seed give a byte-identical file.
 
-- ``bugfix``: mutants caught by the repo's tests (``rftgym.taskgen.mutation``).
+- ``bugfix``: mutants caught by the repo's tests (``rftgym.taskgen.mutation``); ``source="history"``
+  fix commits with their tests, as validated SWE-bench rows (``rftgym.taskgen.history.generate_bugfix``,
+  ``recipes=`` a recipes file for the repo's environment, ``max_candidates=`` how many fix commits
+  to run, ``dropped=`` a ``(sha, why)`` callback for those that do not become rows).
 - ``localization``: ``source="mutation"`` (default) the same mutants with their file as the answer;
   ``source="history"`` fix commits from git history (``rftgym.taskgen.history``).
 - ``qa``: code questions with verifiable answers (``rftgym.taskgen.qa``), for CodeQA-v0.
@@ -23,16 +26,24 @@ from rftgym.taskgen.common import TaskgenError, write_jsonl
 
 
 def _bugfix(repo: str, **options: Any) -> list[dict[str, Any]]:
-    if options.pop("source", "mutation") != "mutation":
-        raise TaskgenError("bugfix tasks come from mutation only; drop --source or pass --source mutation")
-    return mutation.generate(repo, kind="bugfix", **options)
+    source = options.pop("source", "mutation")
+    if source == "history":
+        return history.generate_bugfix(repo, **options)
+    if source != "mutation":
+        raise TaskgenError(f"unknown source {source!r} for bugfix tasks; use mutation or history")
+    return mutation.generate(repo, kind="bugfix", **_mutation_options(options))
+
+
+def _mutation_options(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` less those only history generation reads (recipes, candidate cap, drop reports)."""
+    return {k: v for k, v in options.items() if k not in ("recipes", "max_candidates", "dropped")}
 
 
 def _localization(repo: str, *, source: str = "mutation", **options: Any) -> list[dict[str, Any]]:
     if source == "history":
         return history.generate(repo, **options)
     if source == "mutation":
-        return mutation.generate(repo, kind="localization", **options)
+        return mutation.generate(repo, kind="localization", **_mutation_options(options))
     raise TaskgenError(f"unknown source {source!r} for localization tasks; use mutation or history")
 
 

@@ -37,6 +37,10 @@ def generate_cmd(
     commit: Optional[str] = typer.Option(None, help="generate at this commit (default: HEAD, or the built-in pin)"),
     workers: int = typer.Option(2, help="test runs at once"),
     timeout: float = typer.Option(30.0, help="seconds per mutant run (plus 5x its tests' time at the commit)"),
+    recipes: Optional[Path] = typer.Option(None, help="bugfix --source history: a recipes file with the repo's "
+                                           "environment (rftgym.sandbox.recipes)"),
+    max_candidates: Optional[int] = typer.Option(None, help="bugfix --source history: run at most this many fix "
+                                                 "commits, newest first (default: 3 x --n)"),
 ) -> None:
     """Generate tasks from a repository: mutants caught by its tests, or fix commits from its history."""
     from rftgym.sandbox import SandboxError
@@ -49,11 +53,21 @@ def generate_cmd(
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(job, description=stage, completed=done, total=total)
 
+        drops: dict[str, int] = {}
+
+        def dropped(sha: str, why: str) -> None:
+            reason = why.split(":", 1)[0]
+            drops[reason] = drops.get(reason, 0) + 1
+
         try:
             rows = generate(kind, repo, n=n, seed=seed, source=source, commit=commit, workers=workers,
-                            timeout=timeout, progress=progress)
+                            timeout=timeout, recipes=str(recipes) if recipes else None,
+                            max_candidates=max_candidates, dropped=dropped, progress=progress)
         except (TaskgenError, SandboxError) as exc:
             _fail(str(exc))
+    if drops:
+        err.print(f"dropped {sum(drops.values())} fix commits: "
+                  + "; ".join(f"{count} {why}" for why, count in sorted(drops.items(), key=lambda kv: -kv[1])))
     write_jsonl(rows, out)
     test = sum(r.get("split") == "test" for r in rows)
     console.print(f"{len(rows)} {kind} tasks ({len(rows) - test} train, {test} test) written to [bold]{out}[/] "

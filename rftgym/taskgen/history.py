@@ -9,19 +9,34 @@ and the snapshot layer guarantees the agent never sees the fix or anything after
 name a gold file are skipped: they would give the answer away.
 
 Rows come newest first; ``n`` keeps the newest ``n``; the seed only picks the test split.
+
+``generate_bugfix`` makes SWE-bench rows (``instance_id, repo, base_commit, patch, test_patch,
+problem_statement, FAIL_TO_PASS, PASS_TO_PASS``, the lists as JSON strings as in SWE-bench) from
+fix commits that modify 1 to 3 existing source files *and* change Python test files: ``patch`` is
+the source change, ``test_patch`` the test change (other files, docs and changelogs, are left out
+of both). Each candidate is run: at the parent with ``test_patch`` applied, then with ``patch`` too,
+running the changed test files; ``FAIL_TO_PASS`` are the tests that do not pass before and pass
+after, ``PASS_TO_PASS`` those that pass in both. A candidate with no fail-to-pass test, or with a
+test that passes before and fails after, is dropped, and so is a patch seen already (a fix
+cherry-picked onto another branch). Tests run in the environment the repo's recipe
+gives (``recipes=``: a recipes file, ``rftgym.sandbox.recipes``), else in rftgym's interpreter.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable
 
 from rftgym.sandbox import SandboxError
 from rftgym.sandbox.repos import resolve_source
 from rftgym.taskgen.common import (Progress, TaskgenError, assign_splits, is_source_file, no_progress, pin_commit,
                                    repo_name, repo_spec)
 from rftgym.taskgen.prompts import commit_prompt, hidden_names, names_file
+from rftgym.testrun import is_test_file
 
 CODE_EXTS = (".py", ".pyi", ".js", ".ts", ".go", ".rs", ".java", ".c", ".h", ".cc", ".cpp", ".rb", ".php")
 _FIX = re.compile(r"\b(fix(es|ed|ing)?|bug(s|fix)?|error(s)?|crash(es|ed|ing)?|wrong|incorrect(ly)?|broken|"
@@ -88,4 +103,151 @@ def generate(repo: str, *, n: int | None = None, seed: int = 0, commit: str | No
         raise TaskgenError(f"no commit of {repo} up to {head[:12]} fixes 1-3 existing source files with a message "
                            "that reads like a bug fix; try --source mutation")
     assign_splits(rows, seed)
+    return rows
+
+
+# -- bug-fix rows from fix commits that change tests --------------------------------------------------
+def _is_test_py(path: str) -> bool:
+    return path.endswith(".py") and is_test_file(path) and path.rsplit("/", 1)[-1] != "conftest.py"
+
+
+def bugfix_candidates(source: Any, head: str) -> list[dict[str, Any]]:
+    """Fix commits up to ``head`` that modify 1-3 existing source files and change test files:
+    ``{sha, parent, message, src, tests, date}`` per commit, newest first (no tests are run here)."""
+    found = []
+    for sha, parent, message in fix_commits(source, head):
+        status = _git(source, "diff-tree", "--no-commit-id", "-r", "--no-renames", "--name-status", sha)
+        changes = [line.split("\t", 1) for line in status.splitlines() if "\t" in line]
+        code = [(s, p) for s, p in changes if is_source_file(p, (".py",))]
+        tests = sorted(p for s, p in changes if _is_test_py(p) and s in ("A", "M"))
+        if not code or any(s != "M" for s, _ in code) or len(code) > 3 or not tests:
+            continue
+        if len(commit_prompt(message).split()) < _MIN_WORDS:
+            continue
+        date = _git(source, "show", "-s", "--format=%cI", sha).strip()
+        found.append({"sha": sha, "parent": parent, "message": message, "src": sorted(p for _, p in code),
+                      "tests": tests, "date": date})
+    return found
+
+
+def _spec(repo: str) -> str:
+    """``owner/name`` stays as given when no such folder exists (a hosted repo, resolved through mirrors)."""
+    if _OWNER_NAME.match(repo) and not Path(repo).exists():
+        return repo
+    return repo_spec(repo)
+
+
+_OWNER_NAME = re.compile(r"^[\w.-]+/[\w.-]+$")
+
+
+def _instance_id(spec: str, sha: str) -> str:
+    if _OWNER_NAME.match(spec):
+        return f"{spec.replace('/', '__')}-{sha[:10]}"
+    return f"{repo_name(spec)}-{sha[:10]}"
+
+
+def run_candidate(cand: dict[str, Any], spec: str, source: Any, sandbox: Any, image: str | None,
+                  timeout: float) -> tuple[dict[str, Any] | None, str]:
+    """``(SWE-bench row, "")`` for a candidate whose tests tell the fix apart, else ``(None, why)``."""
+    from rftgym.graders.tests import git_apply
+    from rftgym.testrun import run_pytest
+
+    patch = _git(source, "diff", "--no-renames", cand["parent"], cand["sha"], "--", *cand["src"])
+    test_patch = _git(source, "diff", "--no-renames", cand["parent"], cand["sha"], "--", *cand["tests"])
+    outcomes = []
+    for with_fix in (False, True):
+        ws = sandbox.open(spec, cand["parent"], image=image)
+        try:
+            failed = git_apply(ws, test_patch) or (git_apply(ws, patch) if with_fix else None)
+            if failed:
+                return None, f"patch does not apply: {failed[:200]}"
+            run = run_pytest(ws, cand["tests"], timeout=timeout)
+        finally:
+            sandbox.release(ws)
+        if not run.trusted:
+            return None, f"test run not trusted ({'gold' if with_fix else 'base'}): {run.problem}"
+        outcomes.append(run.outcomes)
+    before, after = outcomes
+    if not after or any(after.get(t) != "passed" for t, v in before.items() if v == "passed"):
+        return None, "a test that passes before the fix fails after it (or nothing ran)"
+    f2p = sorted(t for t, v in after.items() if v == "passed" and before.get(t) != "passed")
+    p2p = sorted(t for t, v in after.items() if v == "passed" and before.get(t) == "passed")
+    if not f2p:
+        return None, "no test fails before the fix and passes after it"
+    return {"instance_id": _instance_id(spec, cand["sha"]), "repo": spec, "base_commit": cand["parent"],
+            "patch": patch, "test_patch": test_patch, "problem_statement": commit_prompt(cand["message"]),
+            "hints_text": "", "created_at": cand["date"], "FAIL_TO_PASS": json.dumps(f2p),
+            "PASS_TO_PASS": json.dumps(p2p), "fix_commit": cand["sha"]}, ""
+
+
+def _ignore(sha: str, why: str) -> None:
+    pass
+
+
+def _build_env(image: str) -> None:
+    """Build the recipe's venv before any candidate runs: a recipe that cannot be built is the user's
+    error to fix (a TaskgenError with the failing step), not a reason to drop every fix commit."""
+    from rftgym.sandbox.recipes import RecipeError, local_env
+
+    try:
+        local_env(image)
+    except RecipeError as exc:
+        raise TaskgenError(str(exc)) from None
+
+
+def generate_bugfix(repo: str, *, n: int | None = None, seed: int = 0, commit: str | None = None,
+                    workers: int = 2, timeout: float = 120.0, recipes: str | Path | None = None,
+                    max_candidates: int | None = None, progress: Progress = no_progress,
+                    dropped: Callable[[str, str], None] | None = None, **_: Any) -> list[dict[str, Any]]:
+    """Validated SWE-bench bug-fix rows from the history of ``repo`` (see the module docstring), newest
+    first; at most ``n`` rows from at most ``max_candidates`` candidates (default ``3 * n``).
+    ``dropped(fix commit sha, why)`` is called for each candidate that does not become a row."""
+    from rftgym.sandbox.local import LocalSandbox
+    from rftgym.sandbox.recipes import match, read_file, register
+
+    spec = _spec(repo)
+    head = pin_commit(spec, commit)
+    try:
+        _, source = resolve_source(spec)
+    except SandboxError as exc:
+        raise TaskgenError(str(exc)) from None
+    image = None
+    if recipes:
+        recipe = match(read_file(recipes), spec, None)
+        if recipe is None:
+            raise TaskgenError(f"{recipes} has no recipe for {spec}; add {{\"repo\": \"{spec}\", \"pip\": [...]}}")
+        image = register(recipe)
+        _build_env(image)
+    cands = bugfix_candidates(source, head)
+    cap = max_candidates or (3 * n if n else None)
+    cands = cands[:cap] if cap else cands
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    with LocalSandbox(pool_size=0) as sandbox, ThreadPoolExecutor(max(1, workers)) as pool:
+        futures = [pool.submit(run_candidate, c, spec, source, sandbox, image, timeout) for c in cands]
+        for k, fut in enumerate(futures):
+            progress("fix commits with tests", k, len(cands))
+            if fut.cancelled():
+                continue
+            try:
+                row, why = fut.result()
+            except SandboxError as exc:
+                row, why = None, f"sandbox error: {exc}"
+            if row is not None and row["patch"] in seen:
+                row, why = None, "same patch as a newer fix (cherry-picked)"
+            elif row is not None and n is not None and len(rows) >= n:
+                row, why = None, f"enough rows ({n})"
+            if row is None:
+                (dropped or _ignore)(cands[k]["sha"], why)
+                continue
+            seen.add(row["patch"])  # a fix cherry-picked onto another branch is one task, not two
+            rows.append(row)
+            if n is not None and len(rows) >= n:
+                for later in futures[k + 1:]:
+                    later.cancel()  # the ones not started yet; started ones finish and are dropped
+        progress("fix commits with tests", len(cands), len(cands))
+    if not rows:
+        raise TaskgenError(f"no fix commit of {repo} up to {head[:12]} (of {len(cands)} that change source and "
+                           "tests) has a test that fails before the fix and passes after it; check that its tests "
+                           "run (an environment recipe: --recipes), or try --source mutation")
     return rows

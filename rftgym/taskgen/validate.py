@@ -3,13 +3,16 @@
 - Every task: its commit can be checked out (bug commits are rebuilt from ``bug_patch``), and its
   ``gold_files`` exist there.
 - Bug-fix tasks (rows with ``fail_to_pass``): with no change ``TestsPass`` scores 0 and some
-  ``fail_to_pass`` test fails; with ``gold_patch`` applied it scores 1.
+  ``fail_to_pass`` test fails; with ``gold_patch`` applied it scores 1. When it does not because
+  the tests cannot import a module, the problem names the modules and the environment recipe to add.
 
 ``validate(tasks, workers=)`` returns ``{task id: [problems]}`` (an empty list: the task is valid).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable
 
@@ -51,10 +54,31 @@ def validate_task(task: Task, sandbox: LocalSandbox, *, timeout: float = 300.0, 
             else:
                 grade = grader.grade(task, None, ws)
                 if grade.score != 1.0:
-                    problems.append(f"gold_patch scores {grade.score}, not 1 ({grade.components}; {grade.error})")
+                    problems.append(f"gold_patch scores {grade.score}, not 1 ({grade.components}; {grade.error})"
+                                    + missing_modules_hint(task, ws, timeout))
     finally:
         sandbox.release(ws)
     return problems
+
+
+_NO_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
+
+
+def missing_modules_hint(task: Task, ws: Any, timeout: float) -> str:
+    """When the task's tests cannot import a module in ``ws``: a sentence naming the modules, the repo
+    and the recipe to add (the environment is missing, not the fix); else ''."""
+    if task.test_patch.strip() and git_apply(ws, task.test_patch):
+        return ""
+    files = sorted({t.split("::", 1)[0] for t in task.fail_to_pass})
+    python = getattr(ws, "python", None) or "python"
+    res = ws.exec([python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *files],
+                  timeout=min(timeout, 120.0))
+    missing = sorted(set(_NO_MODULE.findall(res.combined())))
+    if not missing:
+        return ""
+    return (f"; its tests cannot import {', '.join(missing)}: repo {task.repo} needs an environment recipe with "
+            f'them: add {{"repo": "{task.repo}", "pip": {json.dumps(missing)}}} to the recipes file beside the '
+            "task file (<tasks>.recipes.json, see rftgym.sandbox.recipes)")
 
 
 def validate(tasks: Iterable[Task], *, workers: int = 2, timeout: float = 300.0, gold: bool = True,
