@@ -127,6 +127,7 @@ def episode_metrics(episodes: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def _callback(metrics_path: Path, envs: dict[str, type]):
+    episodes_path = metrics_path.with_name("episodes.jsonl")
     from transformers import TrainerCallback
 
     class Metrics(TrainerCallback):
@@ -146,10 +147,13 @@ def _callback(metrics_path: Path, envs: dict[str, type]):
             split = "valid" if any(k.startswith("eval_") for k in logs) else "train"
             if split == "train" and "reward" not in logs:
                 return  # the end-of-training summary line: no step of its own
+            episodes = self._new(split)
             row = {"step": state.global_step, "split": split, "wall_s": round(time.monotonic() - self.started, 2),
-                   **{k.removeprefix("eval_"): v for k, v in logs.items()}, **episode_metrics(self._new(split))}
+                   **{k.removeprefix("eval_"): v for k, v in logs.items()}, **episode_metrics(episodes)}
             with metrics_path.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
+            with episodes_path.open("a", encoding="utf-8") as f:  # per episode: for intervals over episodes
+                f.writelines(json.dumps({"step": state.global_step, "split": split, **e}) + "\n" for e in episodes)
 
     return Metrics()
 
@@ -184,10 +188,14 @@ def _settings(cfg: TrainConfig, source: TrainSource) -> dict[str, Any]:
             "n_epochs": pick("n_epochs"), "learning_rate": lr, "seed": seed}
 
 
-def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
+def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None,
+          source: TrainSource | None = None, reward_funcs: list[Any] | None = None) -> dict[str, Any]:
     """Run (or resume) a training run; see the module docstring. ``model``/``tokenizer`` may be
-    given as objects (tests, notebooks) instead of ``cfg.model``. Returns the summary written to
-    ``out/summary.json``."""
+    given as objects (tests, notebooks) instead of ``cfg.model``; ``source`` (env id + train/valid
+    env kwargs: a task list, a grader) instead of reading ``cfg.target``; ``reward_funcs``: TRL
+    reward functions added to the env's reward (TRL sums them). Returns the summary
+    written to ``out/summary.json``; ``out/episodes.jsonl`` has one row per episode (step, split,
+    task id, reward, calls, turns, tool errors)."""
     import os
 
     import gymnasium as gym
@@ -198,7 +206,7 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None) -> dict
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
     out = Path(cfg.out)
-    source = training_source(cfg.target, env=cfg.env)
+    source = source or training_source(cfg.target, env=cfg.env)
     settings = _settings(cfg, source)
     checkpoint = last_checkpoint(out) if cfg.resume else None
     if cfg.resume and checkpoint is None:
@@ -260,10 +268,12 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None) -> dict
         peft_config = LoraConfig(r=cfg.lora_rank, lora_alpha=2 * cfg.lora_rank, target_modules="all-linear",
                                  task_type="CAUSAL_LM")
     trainer = trl.GRPOTrainer(model=model, processing_class=tokenizer, args=args, train_dataset=train_data,
-                              eval_dataset=valid_data, environment_factory=envs, peft_config=peft_config)
+                              eval_dataset=valid_data, environment_factory=envs, peft_config=peft_config,
+                              **({"reward_funcs": list(reward_funcs)} if reward_funcs else {}))
     metrics_path = out / "metrics.jsonl"
     if checkpoint is not None:
         _trim_metrics(metrics_path, int(checkpoint.name.split("-")[-1]))
+        _trim_metrics(out / "episodes.jsonl", int(checkpoint.name.split("-")[-1]))
     trainer.add_callback(_callback(metrics_path, envs))
     (out / "config.json").write_text(json.dumps({"config": asdict(cfg), "env_id": source.env_id, "settings": settings,
                                                  "warnings": source.warnings,
