@@ -61,6 +61,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=2, help="prompts per step")
     ap.add_argument("--group", type=int, default=4, help="rollouts per prompt (GRPO group)")
     ap.add_argument("--eval-samples", type=int, default=4)
+    ap.add_argument("--eval-batch", type=int, default=32, help="held-out episodes generated together")
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--lora-rank", type=int, default=16)
     ap.add_argument("--max-completion-length", type=int, default=48)
@@ -82,7 +83,8 @@ def main() -> None:
     cfg = TrainConfig(target=LITE_ID, out=a.out, model=model, lora=True, lora_rank=a.lora_rank, max_steps=a.steps,
                       max_completion_length=a.max_completion_length, save_steps=max(a.steps, 1), seed=a.seed,
                       threads=a.threads, batch_size=a.batch_size, compute_multiplier=a.group,
-                      eval_interval=10 ** 6, eval_samples=a.eval_samples, learning_rate=a.lr)
+                      eval_interval=10 ** 6, eval_samples=a.eval_samples, eval_batch_size=a.eval_batch,
+                      learning_rate=a.lr)
     started = time.monotonic()
     summary = train(cfg, source=source, reward_funcs=[format_reward])
     wall = time.monotonic() - started

@@ -52,6 +52,8 @@ class TrainConfig:
     seed: int | None = None
     threads: int | None = None         # torch CPU threads (1 is fastest on a shared machine; see the notes)
     eval: bool = True                  # evaluate before, every eval_interval and at the end (if a valid split)
+    eval_batch_size: int | None = None # episodes generated together in evaluation (a multiple of eval_samples;
+                                       # default eval_samples); on CPU a bigger batch costs little more per token
     # settings for env-id and export-folder targets (a job spec's hyperparameters win)
     batch_size: int = DEFAULTS["batch_size"]
     compute_multiplier: int = DEFAULTS["compute_multiplier"]
@@ -173,6 +175,13 @@ def _evaluated_at(path: Path, step: int) -> bool:
     return any(r["split"] == "valid" and r["step"] == step for r in rows)
 
 
+def _eval_batch(requested: int | None, eval_samples: int) -> int:
+    """The evaluation batch: ``requested`` rounded down to a multiple of ``eval_samples`` (TRL
+    generates each prompt's samples in one batch), at least one prompt's samples."""
+    samples = max(1, eval_samples)
+    return max(samples, (requested or samples) // samples * samples)
+
+
 def last_checkpoint(out: Path) -> Path | None:
     found = [p for p in out.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
     return max(found, key=lambda p: int(p.name.split("-")[-1])) if found else None
@@ -254,7 +263,7 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None,
         output_dir=str(out), max_steps=cfg.max_steps or -1, num_train_epochs=settings["n_epochs"],
         per_device_train_batch_size=settings["batch_size"] * g, num_generations=g,
         num_generations_eval=settings["eval_samples"] if valid_data is not None else None,
-        per_device_eval_batch_size=max(1, settings["eval_samples"]),
+        per_device_eval_batch_size=_eval_batch(cfg.eval_batch_size, settings["eval_samples"]),
         learning_rate=settings["learning_rate"], beta=cfg.beta, temperature=cfg.temperature,
         max_completion_length=cfg.max_completion_length, max_tool_calling_iterations=max_turns,
         logging_steps=1, report_to=[], save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=2,
