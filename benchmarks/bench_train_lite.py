@@ -94,6 +94,7 @@ def main() -> None:
     valid = [e for e in episodes if e["split"] == "valid"]
     first, last = min(e["step"] for e in valid), max(e["step"] for e in valid)
     tags = [t for split, t in format_reward.seen if split == "valid"]
+    texts = [t for split, t in format_reward.texts if split == "valid"]
     n_first = sum(e["step"] == first for e in valid)  # format flags come in evaluation order
     metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
     train_rows_m = [m for m in metrics if m["split"] == "train"]
@@ -107,7 +108,11 @@ def main() -> None:
         "machine": f"{platform.machine()}, torch threads {a.threads}, CPU only, shared with other jobs",
         "before": summarize([e for e in valid if e["step"] == first], tags[:n_first]),
         "after": summarize([e for e in valid if e["step"] == last], tags[n_first:]),
+        "samples_before": texts[:4], "samples_after": texts[n_first:n_first + 4],
         "train_curve": [{"step": m["step"], "reward": m.get("reward"), "reward_mean_env": m.get("reward_mean"),
+                         "format_reward": m.get("rewards/format_reward/mean"),
+                         "frac_reward_zero_std": m.get("frac_reward_zero_std"),
+                         "completion_len": m.get("completions/mean_length"),
                          "tool_calls_per_rollout": m.get("tool_calls_per_rollout")} for m in train_rows_m],
         "ci_note": "95% t-intervals over held-out episodes (valid tasks x eval_samples), one training seed",
     }

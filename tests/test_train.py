@@ -251,12 +251,13 @@ def test_lite_env_pays_a_running_call_a_submission_and_the_right_file(shop_tasks
 def test_format_reward_pays_the_tag_and_records_the_split():
     from rftgym.train.learn import TAG_WEIGHT, format_reward
 
-    format_reward.seen.clear()
+    format_reward.seen.clear(), format_reward.texts.clear()
     out = format_reward(["<tool_call>\n{}", "no call", [{"role": "assistant", "content": "x", "tool_calls": [{}]}]],
                         environment=["valid", "valid", "train"])
     assert out == [TAG_WEIGHT, 0.0, TAG_WEIGHT]
     assert format_reward.seen == [("valid", 1), ("valid", 0), ("train", 1)]
-    format_reward.seen.clear()
+    assert format_reward.texts[:2] == [("valid", "<tool_call>\n{}"), ("valid", "no call")]
+    format_reward.seen.clear(), format_reward.texts.clear()
 
 
 def test_ci95_is_a_t_interval_around_the_mean():

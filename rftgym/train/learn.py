@@ -134,13 +134,18 @@ def _text(completion: Any) -> str:
 
 def format_reward(completions: list[Any], environment: list[str] | None = None, **_: Any) -> list[float]:
     """TRL reward function: ``TAG_WEIGHT`` for each completion that wrote a ``<tool_call>`` tag (or a
-    call TRL parsed), else 0. Appends ``(split, 0|1)`` to ``format_reward.seen`` for reports."""
+    call TRL parsed), else 0. Appends ``(split, 0|1)`` to ``format_reward.seen`` and ``(split, the
+    text's first 300 characters)`` to ``format_reward.texts``, for reports."""
     out = []
     for i, c in enumerate(completions):
-        tag = "<tool_call>" in _text(c)
-        format_reward.seen.append(((environment or [None] * len(completions))[i], int(tag)))
+        text = _text(c)
+        tag = "<tool_call>" in text
+        split = (environment or [None] * len(completions))[i]
+        format_reward.seen.append((split, int(tag)))
+        format_reward.texts.append((split, text[:300]))
         out.append(TAG_WEIGHT if tag else 0.0)
     return out
 
 
 format_reward.seen = []  # type: ignore[attr-defined]
+format_reward.texts = []  # type: ignore[attr-defined]
