@@ -31,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def _stat(values: list[float]) -> dict:
     from rftgym.train.learn import ci95
 
+    if not values:  # e.g. calls per turn when no rollout had a turn: null, not NaN (which is not JSON)
+        return {"mean": None, "ci95": [None, None], "n": 0}
     mean, low, high = ci95(values)
     return {"mean": round(mean, 4), "ci95": [round(low, 4), round(high, 4)], "n": len(values)}
 

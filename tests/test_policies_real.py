@@ -107,6 +107,7 @@ def test_openai_policy_plays_an_episode_against_a_real_server(llama_server, shop
     assert t.policy == "openai:smollm2" and t.usage.get("prompt_tokens", 0) > 0
 
 
+@pytest.mark.timeout(900)  # 4 min on the loaded 2-core machine, most of it dequantizing the GGUF
 def test_hf_policy_plays_an_episode_on_the_gguf_model(shop_tasks):
     """``hf:<gguf>``: the same episode through transformers (dequantized float32, hermes text tools)."""
     gguf = _smollm2_gguf()

