@@ -14,7 +14,8 @@ gradient at all. The shaped reward (in [0, 1]):
 Below all of these, ``format_reward`` (a TRL reward function on the completion text, added to the
 env's reward) pays ``0.1`` for writing a ``<tool_call>`` tag at all: the base model never writes a
 call TRL can parse (0 of 12 samples in a probe), but with the user's "Reply with a <tool_call>
-only." it writes the tag in about half of them, so groups differ from the first step.
+only." it writes the tag in some (19-25% of held-out rollouts at temperature 1 in
+``benchmarks/bench_train_lite.py``), so groups can differ from the first step.
 
 So a rollout that calls a tool well already differs from one that does not, and the full reward
 needs the right file. The grade's components keep the parts apart (``called``, ``submitted``,
