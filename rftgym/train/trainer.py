@@ -52,6 +52,8 @@ class TrainConfig:
     seed: int | None = None
     threads: int | None = None         # torch CPU threads (1 is fastest on a shared machine; see the notes)
     eval: bool = True                  # evaluate before, every eval_interval and at the end (if a valid split)
+    eval_batch_size: int | None = None # episodes generated together in evaluation (a multiple of eval_samples;
+                                       # default eval_samples); on CPU a bigger batch costs little more per token
     # settings for env-id and export-folder targets (a job spec's hyperparameters win)
     batch_size: int = DEFAULTS["batch_size"]
     compute_multiplier: int = DEFAULTS["compute_multiplier"]
@@ -127,6 +129,7 @@ def episode_metrics(episodes: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def _callback(metrics_path: Path, envs: dict[str, type]):
+    episodes_path = metrics_path.with_name("episodes.jsonl")
     from transformers import TrainerCallback
 
     class Metrics(TrainerCallback):
@@ -146,10 +149,13 @@ def _callback(metrics_path: Path, envs: dict[str, type]):
             split = "valid" if any(k.startswith("eval_") for k in logs) else "train"
             if split == "train" and "reward" not in logs:
                 return  # the end-of-training summary line: no step of its own
+            episodes = self._new(split)
             row = {"step": state.global_step, "split": split, "wall_s": round(time.monotonic() - self.started, 2),
-                   **{k.removeprefix("eval_"): v for k, v in logs.items()}, **episode_metrics(self._new(split))}
+                   **{k.removeprefix("eval_"): v for k, v in logs.items()}, **episode_metrics(episodes)}
             with metrics_path.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
+            with episodes_path.open("a", encoding="utf-8") as f:  # per episode: for intervals over episodes
+                f.writelines(json.dumps({"step": state.global_step, "split": split, **e}) + "\n" for e in episodes)
 
     return Metrics()
 
@@ -169,6 +175,13 @@ def _evaluated_at(path: Path, step: int) -> bool:
     return any(r["split"] == "valid" and r["step"] == step for r in rows)
 
 
+def _eval_batch(requested: int | None, eval_samples: int) -> int:
+    """The evaluation batch: ``requested`` rounded down to a multiple of ``eval_samples`` (TRL
+    generates each prompt's samples in one batch), at least one prompt's samples."""
+    samples = max(1, eval_samples)
+    return max(samples, (requested or samples) // samples * samples)
+
+
 def last_checkpoint(out: Path) -> Path | None:
     found = [p for p in out.glob("checkpoint-*") if p.is_dir() and p.name.split("-")[-1].isdigit()]
     return max(found, key=lambda p: int(p.name.split("-")[-1])) if found else None
@@ -184,10 +197,14 @@ def _settings(cfg: TrainConfig, source: TrainSource) -> dict[str, Any]:
             "n_epochs": pick("n_epochs"), "learning_rate": lr, "seed": seed}
 
 
-def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None) -> dict[str, Any]:
+def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None,
+          source: TrainSource | None = None, reward_funcs: list[Any] | None = None) -> dict[str, Any]:
     """Run (or resume) a training run; see the module docstring. ``model``/``tokenizer`` may be
-    given as objects (tests, notebooks) instead of ``cfg.model``. Returns the summary written to
-    ``out/summary.json``."""
+    given as objects (tests, notebooks) instead of ``cfg.model``; ``source`` (env id + train/valid
+    env kwargs: a task list, a grader) instead of reading ``cfg.target``; ``reward_funcs``: TRL
+    reward functions added to the env's reward (TRL sums them). Returns the summary
+    written to ``out/summary.json``; ``out/episodes.jsonl`` has one row per episode (step, split,
+    task id, reward, calls, turns, tool errors)."""
     import os
 
     import gymnasium as gym
@@ -198,7 +215,7 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None) -> dict
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
     out = Path(cfg.out)
-    source = training_source(cfg.target, env=cfg.env)
+    source = source or training_source(cfg.target, env=cfg.env)
     settings = _settings(cfg, source)
     checkpoint = last_checkpoint(out) if cfg.resume else None
     if cfg.resume and checkpoint is None:
@@ -246,7 +263,7 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None) -> dict
         output_dir=str(out), max_steps=cfg.max_steps or -1, num_train_epochs=settings["n_epochs"],
         per_device_train_batch_size=settings["batch_size"] * g, num_generations=g,
         num_generations_eval=settings["eval_samples"] if valid_data is not None else None,
-        per_device_eval_batch_size=max(1, settings["eval_samples"]),
+        per_device_eval_batch_size=_eval_batch(cfg.eval_batch_size, settings["eval_samples"]),
         learning_rate=settings["learning_rate"], beta=cfg.beta, temperature=cfg.temperature,
         max_completion_length=cfg.max_completion_length, max_tool_calling_iterations=max_turns,
         logging_steps=1, report_to=[], save_strategy="steps", save_steps=cfg.save_steps, save_total_limit=2,
@@ -260,10 +277,12 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None) -> dict
         peft_config = LoraConfig(r=cfg.lora_rank, lora_alpha=2 * cfg.lora_rank, target_modules="all-linear",
                                  task_type="CAUSAL_LM")
     trainer = trl.GRPOTrainer(model=model, processing_class=tokenizer, args=args, train_dataset=train_data,
-                              eval_dataset=valid_data, environment_factory=envs, peft_config=peft_config)
+                              eval_dataset=valid_data, environment_factory=envs, peft_config=peft_config,
+                              **({"reward_funcs": list(reward_funcs)} if reward_funcs else {}))
     metrics_path = out / "metrics.jsonl"
     if checkpoint is not None:
         _trim_metrics(metrics_path, int(checkpoint.name.split("-")[-1]))
+        _trim_metrics(out / "episodes.jsonl", int(checkpoint.name.split("-")[-1]))
     trainer.add_callback(_callback(metrics_path, envs))
     (out / "config.json").write_text(json.dumps({"config": asdict(cfg), "env_id": source.env_id, "settings": settings,
                                                  "warnings": source.warnings,

