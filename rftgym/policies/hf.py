@@ -38,6 +38,7 @@ import asyncio
 import concurrent.futures
 import copy
 import json
+import os
 import queue
 import threading
 import time
@@ -212,13 +213,68 @@ def gguf_file(path: str | Path) -> tuple[Path, str] | None:
     return None
 
 
+def _gguf_cache_folder(folder: Path, name: str, dtype: Any) -> Path | None:
+    """Where the dequantized model of this GGUF file is kept (``<rftgym cache>/models/<key>``), keyed
+    by the file's absolute path, size and mtime, the dtype and the transformers version; ``None``
+    when ``RFTGYM_GGUF_CACHE=0``."""
+    import hashlib
+
+    if os.environ.get("RFTGYM_GGUF_CACHE", "1").strip() == "0":
+        return None
+    from rftgym.sandbox.repos import cache_dir
+
+    f = (folder / name).resolve()
+    st = f.stat()
+    key = f"{f}|{st.st_size}|{st.st_mtime_ns}|{dtype}|{transformers.__version__}"
+    return cache_dir() / "models" / f"{f.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def _save_converted(model: Any, tokenizer: Any, target: Path) -> None:
+    """Write the dequantized model and tokenizer to ``target`` atomically (a temp folder renamed);
+    a concurrent writer's folder wins. Never raises: the cache only saves time."""
+    import shutil
+    import tempfile
+
+    tmp = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=target.parent))
+        model.save_pretrained(str(tmp), safe_serialization=True)
+        tokenizer.save_pretrained(str(tmp))
+        (tmp / "rftgym-gguf-complete").write_text("dequantized from GGUF by rftgym\n")
+        if not target.exists():
+            os.replace(tmp, target)
+    except Exception:  # noqa: BLE001 - see the docstring
+        pass
+    finally:
+        if tmp is not None and tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def load_pretrained(path: str | Path, dtype: str | torch.dtype = "auto") -> tuple[Any, Any]:
     """``(model, tokenizer)`` from a saved transformers folder, a hub id already in the local cache,
     or a GGUF file (or a folder holding one; dequantized to ``dtype``, float32 for ``"auto"``, by
     transformers with the ``gguf`` package). Never downloads: ``HF_HUB_OFFLINE`` semantics are forced
-    through ``local_files_only``. A path that loads nothing is a ``ValueError`` saying what to pass."""
+    through ``local_files_only``. A path that loads nothing is a ``ValueError`` saying what to pass.
+
+    Dequantizing a GGUF file is slow (SmolLM2-135M: ~30 s on an idle core, minutes on a busy
+    machine), so the result is saved once under the rftgym cache (``_gguf_cache_folder``; float32
+    SmolLM2-135M: ~540 MB) and later loads read that folder (under a second). ``RFTGYM_GGUF_CACHE=0``
+    turns the cache off."""
     options: dict[str, Any] = {"local_files_only": True}
     gguf = gguf_file(path)
+    if gguf is not None:
+        cached = _gguf_cache_folder(gguf[0], gguf[1], torch.float32 if dtype == "auto" else dtype)
+        if cached is not None and (cached / "rftgym-gguf-complete").exists():
+            return load_pretrained(cached, dtype=torch.float32 if dtype == "auto" else dtype)
+        model, tokenizer = _load(path, dtype, options, gguf)
+        if cached is not None:
+            _save_converted(model, tokenizer, cached)
+        return model, tokenizer
+    return _load(path, dtype, options, gguf)
+
+
+def _load(path: str | Path, dtype: Any, options: dict[str, Any], gguf: tuple[Path, str] | None) -> tuple[Any, Any]:
     if gguf is not None:
         try:
             import gguf as _gguf  # noqa: F401  (transformers reads GGUF files with it)
