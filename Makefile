@@ -31,6 +31,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_rollout.py
 	$(BIN)/python benchmarks/bench_confine.py
 	$(BIN)/python benchmarks/bench_view.py
+	$(BIN)/python benchmarks/bench_gguf_load.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
