@@ -122,3 +122,33 @@ def test_the_remover_falls_back_to_python_without_rm(tmp_path, monkeypatch):
     clone.wait_removals(60)
     assert not trash.exists() and not marker.exists()
     assert (outside / "keep.txt").read_text() == "precious\n"
+
+
+def test_big_files_copy_into_a_workspace_on_another_filesystem(tmp_path):
+    """A snapshot in the cache on disk, the workspace on tmpfs: the kernel copy of files too big to
+    keep in memory refuses to cross filesystems (EXDEV) and falls back; every byte arrives."""
+    import subprocess
+    import uuid
+
+    from rftgym.sandbox import repos
+
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(repos.cache_dir()).st_dev:
+        pytest.skip("needs /dev/shm on another filesystem than the rftgym cache")
+    repo = tmp_path / "bigfiles"
+    repo.mkdir()
+    big = os.urandom(3 << 20)  # over the per-file in-memory limit
+    (repo / "data.bin").write_bytes(big)
+    (repo / "small.py").write_text("x = 1\n")
+    for cmd in (["init", "-q"], ["add", "."], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "big"]):
+        subprocess.run(["git", *cmd], cwd=repo, check=True)
+    base = shm / f"rftgym-test-{uuid.uuid4().hex[:8]}"
+    try:
+        with LocalSandbox(workdir=base) as sb:
+            ws = sb.open(str(repo), "HEAD")
+            assert (ws.root / "data.bin").read_bytes() == big
+            assert (ws.root / "small.py").read_text() == "x = 1\n"
+    finally:
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)

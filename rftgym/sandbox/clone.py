@@ -15,6 +15,7 @@ and modification times, symlinks as links. A snapshot with extended attributes o
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import stat
@@ -120,16 +121,36 @@ def _write(dst: str, mode: int, data: bytes | None, src: str) -> None:
                 view = view[os.write(fd, view):]
         else:
             with open(src, "rb") as s:
-                size = os.fstat(s.fileno()).st_size
-                copied = 0
-                while copied < size:
-                    n = os.copy_file_range(s.fileno(), fd, size - copied)
-                    if n == 0:
-                        break
-                    copied += n
+                _copy_fd(s.fileno(), fd, os.fstat(s.fileno()).st_size)
         os.fchmod(fd, mode)
     finally:
         os.close(fd)
+
+
+def _copy_fd(src: int, dst: int, size: int) -> None:
+    """Copy ``size`` bytes from ``src`` to ``dst`` in the kernel: ``copy_file_range``, which Linux
+    before 5.19 and some filesystems refuse across filesystems (``EXDEV``: a snapshot on disk, the
+    workspace on tmpfs) or at all; then ``sendfile``; then plain reads and writes."""
+    copied = 0
+    for how in ("copy_file_range", "sendfile", "read"):
+        try:
+            while copied < size:
+                if how == "copy_file_range":
+                    n = os.copy_file_range(src, dst, size - copied, copied, copied)
+                elif how == "sendfile":
+                    n = os.sendfile(dst, src, copied, size - copied)
+                else:
+                    os.lseek(src, copied, os.SEEK_SET)
+                    data = os.read(src, min(size - copied, 1 << 20))
+                    n = len(data) and os.write(dst, data)
+                if n == 0:
+                    return
+                copied += n
+            return
+        except OSError as exc:
+            if how == "read" or exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+            os.lseek(dst, copied, os.SEEK_SET)
 
 
 def reflinks_here(folder: str | Path) -> bool | None:
