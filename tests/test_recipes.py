@@ -201,3 +201,43 @@ def test_validate_names_the_missing_module_and_the_recipe_to_add(tmp_path):
                          "fail_to_pass": ["tests/test_gadget.py::test_answer"], "gold_patch": gold}])
     (problems,) = validate(tasks, workers=1).values()
     assert any("cannot import tinydep" in p and '"pip": ["tinydep"]' in p and str(root) in p for p in problems), problems
+
+
+def test_tasks_carry_their_recipe_to_processes_without_the_recipes_file(wheels, src_repo, tmp_path, monkeypatch):
+    """A Ray actor (or replay from a run folder) builds tasks from dicts: the recipe travels in the row,
+    and a recipe image no recipe stands for is an error, never rftgym's own interpreter."""
+    from rftgym.sandbox import recipes
+    from rftgym.types import Task
+
+    recipe = {"repo": "widget", "pip": ["--no-index", "--find-links", str(wheels), "tinydep"], "pythonpath": ["src"]}
+    path = _task_file(tmp_path / "r", src_repo["path"], src_repo["commit"], [{"id": "w1"}], [recipe])
+    (task,) = load_tasks(str(path), kind="bugfix")
+    row = json.loads(json.dumps(task.to_dict()))
+    monkeypatch.setattr(recipes, "_registry", {})  # another process: nothing registered
+    with pytest.raises(RecipeError, match="does not know"):
+        recipes.local_env(task.image)
+    (again,) = load_tasks([Task.from_dict(row)])
+    assert again.image == task.image and lookup(task.image) is not None
+
+
+@pytest.mark.slow
+def test_eval_on_ray_grades_in_the_recipe_environment(wheels, src_repo, tmp_path):
+    """The same gold patch through Ray actors: they get the recipe with the tasks (it once ran the
+    tests with rftgym's own interpreter there, scoring the gold patch 0)."""
+    recipe = {"repo": "widget", "pip": ["--no-index", "--find-links", str(wheels), "tinydep"], "pythonpath": ["src"],
+              "inherit": True}
+    root = tmp_path / "fix" / "widget"
+    git(tmp_path, "clone", "-q", str(src_repo["path"]), str(root))
+    git(root, "config", "user.email", "t@x")
+    git(root, "config", "user.name", "t")
+    (root / "src/widget/__init__.py").write_text("import tinydep\n\n\ndef answer():\n    return tinydep.VALUE + 1\n")
+    git(root, "commit", "-qam", "Break widget")
+    broken = git(root, "rev-parse", "HEAD").strip()
+    gold = git(root, "diff", broken, src_repo["commit"], "--", "src")
+    path = _task_file(tmp_path / "e", root, broken, [{"id": "w1", "gold_patch": gold}], [recipe])
+    out = tmp_path / "ray"
+    res = CliRunner().invoke(app, ["eval", "rftgym/BugFix-v0", "--tasks", str(path), "--policy", "oracle:gold",
+                                   "--out", str(out), "--workers", "1", "--backend", "ray"])
+    assert res.exit_code == 0, res.output
+    (line,) = (out / "trajectories.jsonl").read_text().splitlines()
+    assert json.loads(line)["reward"] == 1.0, json.loads(line).get("grade")

@@ -238,6 +238,8 @@ def apply(tasks: Iterable[Any], task_file: str | Path | None = None) -> None:
         register(recipe)
         if not t.image:
             t.image = recipe.image
+        if not isinstance(picked, dict):  # the task carries its recipe inline: Ray actors, the run folder's
+            t.extra["recipe"] = recipe.to_dict()  # tasks.jsonl (replay, resume) read no recipes file
 
 
 def missing_recipe(repo: str, version: str | None, path: Path | None) -> RecipeError:
@@ -274,8 +276,15 @@ class LocalEnv:
 
 
 def local_env(image: str | None) -> LocalEnv | None:
-    """The venv of the recipe ``image`` names (built on first use), or None when ``image`` names no recipe."""
+    """The venv of the recipe ``image`` names (built on first use), or None when ``image`` names no recipe.
+
+    A recipe image name this process has no recipe for is a ``RecipeError``: running the task with
+    rftgym's own interpreter instead would grade it in the wrong environment, silently."""
     recipe = lookup(image)
+    if recipe is None and (image or "").startswith(IMAGE_PREFIX):
+        raise RecipeError(f"the task runs in {image}, an environment recipe this process does not know; load the "
+                          "tasks with their recipes (a recipes file beside the task file, or a 'recipe' object "
+                          "in each row) in every process that opens them")
     return build_venv(recipe) if recipe is not None else None
 
 
