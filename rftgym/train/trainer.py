@@ -5,7 +5,8 @@
 1. ``training_source`` turns the target (an env id or a job spec) into train/valid env arguments;
 2. the model loads with ``rftgym.policies.hf.load_pretrained`` (a saved folder or a GGUF file). A
    ChatML model whose template has no tool support (SmolLM2) gets TRL's Qwen 2.5 template, which
-   is ChatML plus hermes ``<tool_call>`` text: the tools go in as text, and TRL parses the calls;
+   is ChatML plus hermes ``<tool_call>`` text: the tools go in as text, and TRL parses the calls
+   (``example_call_template``: its placeholder call is replaced by a concrete one from the first tool);
 3. ``rftgym.integrations.trl.environment_factory`` gives the rollout env (subclassed here only to
    record tool errors per episode), ``dataset`` the prompts;
 4. ``GRPOConfig``: ``compute_multiplier`` rollouts per prompt (``num_generations``), ``batch_size``
