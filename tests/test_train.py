@@ -267,3 +267,66 @@ def test_ci95_is_a_t_interval_around_the_mean():
     assert ci95([0.5]) == (0.5, 0.5, 0.5)
     mean, low, high = ci95([0.0, 1.0] * 8)  # n = 16, sd = 0.516: half-width 2.13 * 0.516 / 4
     assert mean == 0.5 and high - mean == pytest.approx(2.13 * 0.5164 / 4, rel=1e-3) and mean - low == pytest.approx(high - mean)
+
+
+def test_json_call_rung_pays_a_known_tool_with_dict_arguments_between_tag_and_running_call():
+    from rftgym.train.learn import JSON_WEIGHT, TAG_WEIGHT, format_reward, json_call_reward
+
+    good = '<tool_call>\n{"name": "find_files", "arguments": {"pattern": "*.py"}}\n</tool_call>'
+    cut = '<tool_call>\n{"name": "submit", "arguments": {"files": ["a.py"]}}'  # no closing tag: cut at the limit
+    parsed = [{"role": "assistant", "content": "",
+               "tool_calls": [{"type": "function", "function": {"name": "submit", "arguments": {"files": []}}}]},
+              {"role": "tool", "content": "ok"}]
+    misses = ['<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>',  # placeholders
+              '<tool_call>\n{"name": "rm_rf", "arguments": {}}\n</tool_call>',  # not a tool of the env
+              '<tool_call>\n{"name": "find_files", "arguments": "*.py"}\n</tool_call>',  # arguments not an object
+              '<tool_call>\n["find_files"]\n</tool_call>', '<tool_call>\n' + "[" * 5000, "no call", None]
+    assert json_call_reward([good, cut, parsed]) == [JSON_WEIGHT] * 3
+    assert json_call_reward(misses) == [0.0] * len(misses)
+    format_reward.seen.clear(), format_reward.texts.clear(), format_reward.json_calls.clear()
+    out = format_reward([good, misses[0], "no call"], environment=["valid"] * 3)
+    assert out == pytest.approx([TAG_WEIGHT + JSON_WEIGHT, TAG_WEIGHT, 0.0])
+    assert format_reward.json_calls == [("valid", 1), ("valid", 0), ("valid", 0)]
+    assert json_call_reward([good], tool_names=["submit"]) == [0.0]  # known tools are the caller's
+    format_reward.seen.clear(), format_reward.texts.clear(), format_reward.json_calls.clear()
+
+
+def _chatml_tokenizer_without_tools():
+    """A small byte-level BPE with ChatML special tokens and no chat template (like SmolLM2's GGUF)."""
+    transformers = pytest.importorskip("transformers")
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    bpe = Tokenizer(models.BPE())
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    bpe.decoder = decoders.ByteLevel()
+    corpus = ['<tool_call>\n{"name": "find_files", "arguments": {"pattern": "*.py"}}\n</tool_call>', "system user"]
+    bpe.train_from_iterator(corpus, trainers.BpeTrainer(vocab_size=400, show_progress=False,
+                                                        special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+                                                        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    return transformers.PreTrainedTokenizerFast(tokenizer_object=bpe, pad_token="<|endoftext|>", eos_token="<|im_end|>")
+
+
+def test_chatml_tools_template_shows_a_concrete_call_and_trl_still_parses_calls():
+    pytest.importorskip("trl")
+    from trl.chat_template_utils import parse_response
+
+    from rftgym.train.trainer import _chatml_tools_template
+
+    tok = _chatml_tokenizer_without_tools()
+    _chatml_tools_template(tok)
+
+    def tool(name, prop, kind):
+        return {"type": "function", "function": {"name": name, "description": name, "parameters": {
+            "type": "object", "properties": {prop: {"type": kind}}, "required": [prop]}}}
+
+    messages = [{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]
+    tools = [tool("find_files", "pattern", "string"), tool("submit", "files", "array")]
+    prompt = tok.apply_chat_template(messages, tools=tools, tokenize=False, add_generation_prompt=True)
+    example = '<tool_call>\n{"name": "find_files", "arguments": {"pattern": "*.py"}}\n</tool_call><|im_end|>'
+    assert example in prompt and "<function-name>" not in prompt and "<args-json-object>" not in prompt
+    assert prompt.startswith("<|im_start|>system\nS\n\n# Tools") and prompt.endswith("<|im_start|>assistant\n")
+    other = tok.apply_chat_template(messages, tools=[tool("wait", "seconds", "integer")], tokenize=False)
+    assert '{"name": "wait", "arguments": {"seconds": 1}}' in other  # the example follows the first tool's schema
+    prefix = tok.apply_chat_template(messages, tools=tools, add_generation_prompt=True, return_dict=False)
+    msg = parse_response(tok, tok(example)["input_ids"], prefix=prefix, tools=tools)
+    assert msg["tool_calls"][0]["function"] == {"name": "find_files", "arguments": {"pattern": "*.py"}}

@@ -17,6 +17,13 @@ call TRL can parse (0 of 12 samples in a probe), but with the user's "Reply with
 only." it writes the tag in some (19-25% of held-out rollouts at temperature 1 in
 ``benchmarks/bench_train_lite.py``), so groups can differ from the first step.
 
+Between the tag and a call that runs, ``format_reward`` adds ``0.2`` (``JSON_WEIGHT``) when the text
+inside a tag is a JSON object whose ``name`` is a tool of the env and whose ``arguments`` is an object
+(``has_json_call``; ``json_call_reward`` is that rung alone): a trained model that wrote tags but
+broken JSON (copying the template's ``<function-name>`` placeholders, ``results/train_lite.json``)
+got no signal towards a well-formed call. The rungs: tag 0.1 < JSON call 0.3 < a call that runs 0.5
+< a submission 0.8 < the right file 1.3.
+
 So a rollout that calls a tool well already differs from one that does not, and the full reward
 needs the right file. The grade's components keep the parts apart (``called``, ``submitted``,
 ``f1``), so a report can tell learning the format from learning the task.
@@ -27,7 +34,9 @@ fewer than two values).
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from typing import Any
 
 from rftgym.env import EnvSpec
@@ -45,7 +54,9 @@ then submit the path you found, e.g.
 </tool_call>"""
 
 WEIGHTS = {"called": 0.2, "submitted": 0.3, "f1": 0.5}
-TAG_WEIGHT = 0.1  # format_reward: the first rung, below a call that runs
+TAG_WEIGHT = 0.1  # format_reward: the first rung, a <tool_call> tag
+JSON_WEIGHT = 0.2  # format_reward: the second rung, a JSON call of a known tool (it may still fail to run)
+LITE_TOOLS = ("find_files", "submit")
 
 
 class ShapedLocalization(Grader):
@@ -120,23 +131,62 @@ def ci95(values: list[float]) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def _text(completion: Any) -> str:
-    """The assistant text of a TRL completion (a string, or a list of messages)."""
+def _assistant(completion: Any) -> tuple[str, list[dict[str, Any]]]:
+    """``(text, parsed calls)`` of a TRL completion: a string (no parsed calls), or a list of messages
+    (the assistant messages' content joined, and the ``tool_calls`` TRL parsed out of them)."""
     if isinstance(completion, str):
-        return completion
-    parts = []
+        return completion, []
+    parts, calls = [], []
     for m in completion or []:
         if isinstance(m, dict) and m.get("role") == "assistant":
             parts.append(str(m.get("content") or ""))
-            if m.get("tool_calls"):
-                parts.append("<tool_call>")  # TRL parsed a call out of the text: the tag was there
-    return "\n".join(parts)
+            calls.extend(c for c in (m.get("tool_calls") or []) if isinstance(c, dict))
+    return "\n".join(parts), calls
 
 
-def format_reward(completions: list[Any], environment: list[str] | None = None, **_: Any) -> list[float]:
-    """TRL reward function: ``TAG_WEIGHT`` for each completion that wrote a ``<tool_call>`` tag (or a
-    call TRL parsed), else 0. Appends ``(split, 0|1)`` to ``format_reward.seen`` and ``(split, the
-    text's first 300 characters)`` to ``format_reward.texts``, for reports."""
+def _text(completion: Any) -> str:
+    """The assistant text of a TRL completion, with ``<tool_call>`` added when TRL parsed a call out of it."""
+    text, calls = _assistant(completion)
+    return text + "\n<tool_call>" if calls else text
+
+
+_TAG_BODY = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.S)
+
+
+def is_json_call(body: str, tool_names: Any) -> bool:
+    """Whether ``body`` (the text inside a ``<tool_call>`` tag) is a JSON object whose ``name`` is one of
+    ``tool_names`` and whose ``arguments`` is an object. Never raises (any text in, a bool out)."""
+    try:
+        call = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(call, dict) and call.get("name") in set(tool_names) and isinstance(call.get("arguments"), dict)
+
+
+def has_json_call(completion: Any, tool_names: Any = LITE_TOOLS) -> bool:
+    """Whether a completion holds a well-formed call of a known tool: one TRL parsed (a ``tool_calls``
+    entry naming a known tool, arguments a dict), or a ``<tool_call>`` tag whose body ``is_json_call``
+    (also an unclosed last tag, as a completion cut at the token limit leaves it)."""
+    text, calls = _assistant(completion)
+    for c in calls:
+        fn = c.get("function") if isinstance(c.get("function"), dict) else c
+        if fn.get("name") in set(tool_names) and isinstance(fn.get("arguments"), (dict, str)):
+            return True
+    return any(is_json_call(body, tool_names) for body in _TAG_BODY.findall(text))
+
+
+def json_call_reward(completions: list[Any], tool_names: Any = LITE_TOOLS, **_: Any) -> list[float]:
+    """``JSON_WEIGHT`` for each completion that ``has_json_call``, else 0 (the rung between a tag and a call
+    that runs)."""
+    return [JSON_WEIGHT if has_json_call(c, tool_names) else 0.0 for c in completions]
+
+
+def format_reward(completions: list[Any], environment: list[str] | None = None, tool_names: Any = LITE_TOOLS,
+                  **_: Any) -> list[float]:
+    """TRL reward function, per completion: ``TAG_WEIGHT`` when it wrote a ``<tool_call>`` tag (or a call TRL
+    parsed), plus ``JSON_WEIGHT`` when it ``has_json_call`` (a JSON call of one of ``tool_names``), else 0.
+    Appends ``(split, 0|1)`` to ``format_reward.seen`` (tag) and ``format_reward.json_calls`` (JSON call),
+    and ``(split, the text's first 300 characters)`` to ``format_reward.texts``, for reports."""
     out = []
     for i, c in enumerate(completions):
         text = _text(c)
@@ -144,9 +194,12 @@ def format_reward(completions: list[Any], environment: list[str] | None = None, 
         split = (environment or [None] * len(completions))[i]
         format_reward.seen.append((split, int(tag)))
         format_reward.texts.append((split, text[:300]))
-        out.append(TAG_WEIGHT if tag else 0.0)
+        json_call = has_json_call(c, tool_names)
+        format_reward.json_calls.append((split, int(json_call)))
+        out.append((TAG_WEIGHT if tag else 0.0) + (JSON_WEIGHT if json_call else 0.0))
     return out
 
 
 format_reward.seen = []  # type: ignore[attr-defined]
 format_reward.texts = []  # type: ignore[attr-defined]
+format_reward.json_calls = []  # type: ignore[attr-defined]

@@ -5,7 +5,8 @@
 1. ``training_source`` turns the target (an env id or a job spec) into train/valid env arguments;
 2. the model loads with ``rftgym.policies.hf.load_pretrained`` (a saved folder or a GGUF file). A
    ChatML model whose template has no tool support (SmolLM2) gets TRL's Qwen 2.5 template, which
-   is ChatML plus hermes ``<tool_call>`` text: the tools go in as text, and TRL parses the calls;
+   is ChatML plus hermes ``<tool_call>`` text: the tools go in as text, and TRL parses the calls
+   (``example_call_template``: its placeholder call is replaced by a concrete one from the first tool);
 3. ``rftgym.integrations.trl.environment_factory`` gives the rollout env (subclassed here only to
    record tool errors per episode), ``dataset`` the prompts;
 4. ``GRPOConfig``: ``compute_multiplier`` rollouts per prompt (``num_generations``), ``batch_size``
@@ -67,9 +68,42 @@ class TrainError(ValueError):
     """A run that cannot start (no model, bad spec, nothing to resume); the message says what to do."""
 
 
+_PLACEHOLDER_CALL = r'<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call>'
+# What replaces it inside the template's double-quoted Jinja string: close the string, build the example from
+# the first tool (its first required argument, a value of that argument's type: "*.py" for a pattern), and
+# reopen the string. E.g. {"name": "find_files", "arguments": {"pattern": "*.py"}}.
+_EXAMPLE_CALL = (
+    r'<tool_call>\n{\"name\": \"" }}'
+    r"{%- set f = tools[0].function if tools[0].function is defined else tools[0] %}"
+    r"{%- set props = (f.parameters or {}).properties or {} %}"
+    r"{%- set req = (f.parameters or {}).required or (props | list) %}"
+    r"""{{- f.name + '", "arguments": {' }}"""
+    r"""{%- if req %}{%- set kind = (props[req[0]] or {}).type %}{{- '"' + req[0] + '": ' }}"""
+    r"""{%- if kind == 'string' %}{{- '"*.py"' if req[0] in ['pattern', 'glob'] else '"..."' }}"""
+    r"""{%- elif kind in ['integer', 'number'] %}{{- '1' }}{%- elif kind == 'boolean' %}{{- 'true' }}"""
+    r"""{%- elif kind == 'array' %}{{- '["..."]' }}{%- else %}{{- '{}' }}{%- endif %}{%- endif %}"""
+    r'{{- "}}\n</tool_call>'
+)
+
+
+def example_call_template() -> str:
+    """TRL's Qwen 2.5 template (ChatML + hermes tools) with its placeholder call
+    ``{"name": <function-name>, "arguments": <args-json-object>}`` replaced by a concrete example built
+    from the first tool (``{"name": "find_files", "arguments": {"pattern": "*.py"}}``): a 135M model
+    copies the placeholders verbatim, which never parses. Raises ``TrainError`` when the installed TRL's
+    template no longer has the placeholder line (the substitution would silently do nothing)."""
+    from trl.chat_template_utils import qwen2_5_chat_template
+
+    if _PLACEHOLDER_CALL not in qwen2_5_chat_template:
+        raise TrainError("TRL's qwen2_5 chat template changed: its placeholder tool-call line was not found")
+    return qwen2_5_chat_template.replace(_PLACEHOLDER_CALL, _EXAMPLE_CALL)
+
+
 def _chatml_tools_template(tokenizer: Any) -> None:
-    """Give a ChatML tokenizer without tool support TRL's Qwen 2.5 template (ChatML + hermes tools)."""
-    from trl.chat_template_utils import qwen2_5_chat_template, supports_tool_calling
+    """Give a ChatML tokenizer without tool support TRL's Qwen 2.5 template (ChatML + hermes tools) with a
+    concrete example call (``example_call_template``), and the response parser TRL pairs with that
+    template (TRL matches templates by exact text, so it is set here, before the template changes)."""
+    from trl.chat_template_utils import add_response_schema, qwen2_5_chat_template, supports_tool_calling
 
     if supports_tool_calling(tokenizer):
         return
@@ -78,6 +112,8 @@ def _chatml_tools_template(tokenizer: Any) -> None:
         raise TrainError("the model's chat template cannot render tool calls and it is not a ChatML model; give it a "
                          "template that takes tools (tokenizer.chat_template) and save it with the model")
     tokenizer.chat_template = qwen2_5_chat_template
+    add_response_schema(tokenizer)  # the hermes <tool_call> parser of TRL's qwen2_5 template
+    tokenizer.chat_template = example_call_template()
 
 
 def load_model(path: str) -> tuple[Any, Any]:
