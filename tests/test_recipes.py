@@ -136,10 +136,8 @@ def test_missing_recipe_is_a_clear_error_naming_the_repo(src_repo, tmp_path):
         Recipe.from_dict({"repo": "a/b", "pipp": ["x"]})
 
 
-def test_eval_grades_in_the_recipe_environment(wheels, src_repo, tmp_path):
-    """TestsPass runs the hidden tests in the recipe's venv: the gold patch passes there."""
-    recipe = {"repo": "widget", "pip": ["--no-index", "--find-links", str(wheels), "tinydep"], "pythonpath": ["src"],
-              "inherit": True}  # pytest comes from rftgym's own environment: no network here
+def _broken_widget_tasks(src_repo, tmp_path, recipe) -> Path:
+    """A task file of one bug-fix task: widget with a bug committed on top, its gold patch the fix."""
     root = tmp_path / "fix" / "widget"
     git(tmp_path, "clone", "-q", str(src_repo["path"]), str(root))
     git(root, "config", "user.email", "t@x")
@@ -149,6 +147,14 @@ def test_eval_grades_in_the_recipe_environment(wheels, src_repo, tmp_path):
     broken = git(root, "rev-parse", "HEAD").strip()
     gold = git(root, "diff", broken, src_repo["commit"], "--", "src")
     path = _task_file(tmp_path / "e", root, broken, [{"id": "w1", "gold_patch": gold}], [recipe])
+    return path
+
+
+def test_eval_grades_in_the_recipe_environment(wheels, src_repo, tmp_path):
+    """TestsPass runs the hidden tests in the recipe's venv: the gold patch passes there."""
+    recipe = {"repo": "widget", "pip": ["--no-index", "--find-links", str(wheels), "tinydep"], "pythonpath": ["src"],
+              "inherit": True}  # pytest comes from rftgym's own environment: no network here
+    path = _broken_widget_tasks(src_repo, tmp_path, recipe)
     rewards = {}
     for policy in ("oracle:gold", "oracle:null"):
         out = tmp_path / policy.replace(":", "-")
@@ -226,15 +232,7 @@ def test_eval_on_ray_grades_in_the_recipe_environment(wheels, src_repo, tmp_path
     tests with rftgym's own interpreter there, scoring the gold patch 0)."""
     recipe = {"repo": "widget", "pip": ["--no-index", "--find-links", str(wheels), "tinydep"], "pythonpath": ["src"],
               "inherit": True}
-    root = tmp_path / "fix" / "widget"
-    git(tmp_path, "clone", "-q", str(src_repo["path"]), str(root))
-    git(root, "config", "user.email", "t@x")
-    git(root, "config", "user.name", "t")
-    (root / "src/widget/__init__.py").write_text("import tinydep\n\n\ndef answer():\n    return tinydep.VALUE + 1\n")
-    git(root, "commit", "-qam", "Break widget")
-    broken = git(root, "rev-parse", "HEAD").strip()
-    gold = git(root, "diff", broken, src_repo["commit"], "--", "src")
-    path = _task_file(tmp_path / "e", root, broken, [{"id": "w1", "gold_patch": gold}], [recipe])
+    path = _broken_widget_tasks(src_repo, tmp_path, recipe)
     out = tmp_path / "ray"
     res = CliRunner().invoke(app, ["eval", "rftgym/BugFix-v0", "--tasks", str(path), "--policy", "oracle:gold",
                                    "--out", str(out), "--workers", "1", "--backend", "ray"])
