@@ -30,12 +30,15 @@ which holds the whole episode for runners and replay.
 from __future__ import annotations
 
 import json
+import marshal
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gymnasium as gym
+import numpy as np
+from gymnasium.utils import seeding
 
 from rftgym.graders import Grader, safe_grade
 from rftgym.sandbox import Sandbox, Workspace, make_sandbox
@@ -110,6 +113,7 @@ class ToolEnv(gym.Env):
         self._owns_sandbox = not isinstance(sandbox, Sandbox)
         self._executor = ToolExecutor(self.tools)
         self._schemas = [t.schema() for t in self.tools]
+        self._schemas_image = marshal.dumps(self._schemas)  # each reset decodes its own copy (cheap)
         self.observation_space = Conversation()
         self.action_space = AssistantTurn(self._schemas)
         self.workspace: Workspace | None = None
@@ -120,8 +124,32 @@ class ToolEnv(gym.Env):
         self._started = 0.0
 
     # -- gymnasium API ---------------------------------------------------------------------------
+    # Seeding is lazy: ``reset(seed=s)`` records ``s`` and the generator is made from it on first use
+    # (only a reset without a task id draws from it). Making one costs ~70 us of numpy per reset,
+    # most episodes never draw, and a thousand in flight make it a share of a run's CPU.
+    _seed_pending: int | None = None
+
+    @property
+    def np_random(self) -> np.random.Generator:
+        if self._seed_pending is not None:
+            self._np_random, self._np_random_seed = seeding.np_random(self._seed_pending)
+            self._seed_pending = None
+        return gym.Env.np_random.fget(self)
+
+    @np_random.setter
+    def np_random(self, value: np.random.Generator) -> None:
+        self._seed_pending = None
+        gym.Env.np_random.fset(self, value)
+
+    @property
+    def np_random_seed(self) -> int:
+        return self._seed_pending if self._seed_pending is not None else gym.Env.np_random_seed.fget(self)
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
+        if isinstance(seed, int) and not isinstance(seed, bool) and seed >= 0:
+            self._seed_pending = seed  # the generator is made when first used (np_random), not here
+        else:
+            super().reset(seed=seed)  # None: keep the generator; anything else: gymnasium's error
         options = options or {}
         task_id = options.get("task_id")
         if task_id is not None:
@@ -149,7 +177,7 @@ class ToolEnv(gym.Env):
                                      repo_commit=self.workspace.commit)
         self._done = False
         self._started = time.monotonic()
-        info = {"tools": [t.schema() for t in self.tools], "task_id": self.task.id, "repo": self.task.repo,
+        info = {"tools": marshal.loads(self._schemas_image), "task_id": self.task.id, "repo": self.task.repo,
                 "commit": self.workspace.commit}
         return list(self._messages), info
 

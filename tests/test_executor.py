@@ -314,3 +314,33 @@ def test_the_env_waits_for_a_hung_writer_before_grading_and_pooling(tmp_path):
         env_module._SETTLE_S = old
         release.set()
         env.close()
+
+
+def test_executors_share_their_threads_and_a_forked_child_gets_its_own():
+    """Every executor of the process runs calls on one pool of threads (a run of a thousand envs
+    does not start a thousand sets); a forked child, which has none of the parent's threads, still
+    runs its calls (they are not queued for an idle worker that exists only in the parent)."""
+    import os
+
+    other = ToolExecutor([slow_read])
+    assert other._workers is EXEC._workers
+    assert [r.content for r in EXEC.run([call("slow_read", "p", '{"tag": "p", "seconds": 0.01}')], ws=None)] == ["p"]
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if two concurrent calls come back
+        try:
+            results = other.run([call("slow_read", f"k{i}", f'{{"tag": "k{i}", "seconds": 0.01}}') for i in range(2)],
+                                ws=None)
+            os._exit(0 if [r.content for r in results] == ["k0", "k1"] else 1)
+        except BaseException:
+            os._exit(2)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child's tool calls never came back")
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -152,3 +152,27 @@ def test_big_files_copy_into_a_workspace_on_another_filesystem(tmp_path):
         import shutil
 
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_threaded_run_makes_one_workspace_per_slot(shop_tasks, monkeypatch):
+    """Slots keep their workspace between episodes, across every worker (one sandbox serves them
+    all): 16 slots on 2 workers that finish together, 48 episodes of one task: 16 workspaces made."""
+    from rftgym.rollout import rollout
+    from rftgym.sandbox import local
+    from tests.test_rollout import SlowAsync
+
+    made = []
+    original = local.LocalWorkspace.__init__
+
+    def counting(self, *args, **kwargs):
+        made.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(local.LocalWorkspace, "__init__", counting)
+    tasks = shop_tasks[:1]  # one snapshot: every slot's workspace goes back to the same pool
+    policy = SlowAsync(0.3)  # a 'model' to wait on: every slot is in flight at once
+    result = rollout("rftgym/FileLocalization-v0", policy, tasks, split="all", samples=48, workers=2,
+                     concurrency=16)
+    assert policy.peak == 16
+    assert len(result.trajectories) == 48 and all(t.error is None for t in result.trajectories)
+    assert len(made) <= 16, len(made)

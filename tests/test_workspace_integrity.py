@@ -103,6 +103,39 @@ def test_writes_through_hard_links_are_seen_and_undone(workspace):
     assert_pristine(workspace)
 
 
+def test_a_workspace_no_command_ran_in_is_restored_from_its_events(shop_repo):
+    """No command ran (a read-only episode): the reset trusts the events, and everything this process
+    wrote into the tree is still undone."""
+    with LocalSandbox(pool_size=1) as sb:
+        ws = sb.open(str(shop_repo["path"]), shop_repo["commit"])
+        (ws.root / "shop" / "cart.py").write_text("broken\n")
+        (ws.root / "new.txt").write_text("x")
+        os.remove(ws.root / "README.md")
+        os.rename(ws.root / "tests", ws.root / "tests2")
+        os.chmod(ws.root / "shop", 0o700)
+        assert not ws.commands_ran
+        ws.reset()
+        assert_pristine(ws)
+
+
+def test_a_command_once_run_keeps_every_later_reset_a_full_comparison(shop_repo, tmp_path):
+    """A command may leave a process behind that writes through a hard link in a later episode that
+    runs no command (no event): the reset still finds it, because ``commands_ran`` stays set."""
+    with LocalSandbox(pool_size=1) as sb:
+        ws = sb.open(str(shop_repo["path"]), shop_repo["commit"])
+        assert run(ws, "true").ok
+        sb.release(ws)
+        again = sb.open(str(shop_repo["path"]), shop_repo["commit"])
+        assert again is ws and ws.commands_ran
+        alias = tmp_path / "alias"  # what the left-behind process holds, out of the tracker's sight
+        os.link(ws.root / "README.md", alias)
+        with open(alias, "a") as fh:
+            fh.write("# evil-later\n")
+        assert "# evil-later" in (ws.root / "README.md").read_text()
+        ws.reset()
+        assert_pristine(ws)
+
+
 def test_writes_through_mmap_are_seen_and_undone(workspace):
     script = textwrap.dedent("""\
         import mmap, os

@@ -238,7 +238,7 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
     slots = split_slots(min(concurrency, max(1, len(jobs))), n_threads) if concurrency else None
     kind, sandbox_options = env_kwargs.pop("sandbox", "local"), dict(env_kwargs.pop("sandbox_options", {}))
     if kind == "local" and slots:  # every slot keeps its workspace between episodes instead of re-copying it
-        sandbox_options.setdefault("pool_size", max(slots))
+        sandbox_options.setdefault("pool_size", sum(slots))  # one sandbox serves every worker
     sandbox = make_sandbox(kind, **sandbox_options)
     errors: list[BaseException] = []
     stop = threading.Event()  # set by a worker that failed (a PolicyFatalError): the others take no new job

@@ -102,7 +102,10 @@ class Workspace(abc.ABC):
         """Map an agent's relative path into the workspace, refusing any escape (symlinks included)."""
         rel = normalize_relpath(path)
         target = self.root if rel == "." else self.root / rel
-        real_root = os.path.realpath(self.root)
+        cached = self.__dict__.get("_real_root")
+        if cached is None or cached[0] is not self.root:  # the root's real path, resolved once: a
+            cached = self._real_root = (self.root, os.path.realpath(self.root))  # link put there later is refused
+        real_root = cached[1]
         # Resolve symlinks of the longest existing prefix: a link may point out even when the
         # final component does not exist yet (a write through a linked directory).
         probe = str(target)

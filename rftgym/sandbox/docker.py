@@ -147,6 +147,7 @@ class DockerWorkspace(LocalWorkspace):
     # -- commands --------------------------------------------------------------------------------
     def exec(self, argv: Sequence[str] | str, timeout: float = 60.0, *, cwd: str = ".",
              env: dict[str, str] | None = None, stdin: str | None = None, max_output: int = 64_000) -> ExecResult:
+        self.commands_ran = True
         start = time.perf_counter()
         argv = ["sh", "-c", _SHELL, "sh", argv] if isinstance(argv, str) else [str(a) for a in argv]
         try:

@@ -292,6 +292,10 @@ class LocalWorkspace(Workspace):
         self._tracker = inotify()
         self._tracked = self._watch(layout)
         self._baseline = stat_tree(self.root)
+        # Whether a command ever ran here. Writes that raise no event (through a hard link, an mmap
+        # store) need a process; this process's own writes into the tree do raise them. Sticky: a
+        # command may leave a process behind that writes later.
+        self.commands_ran = False
         self._view: tuple[int, frozenset[str]] | None = None
 
     def _watch(self, layout: _clone.Plan | None = None) -> bool:
@@ -383,6 +387,7 @@ class LocalWorkspace(Workspace):
     # -- commands --------------------------------------------------------------------------------
     def exec(self, argv: Sequence[str] | str, timeout: float = 60.0, *, cwd: str = ".",
              env: dict[str, str] | None = None, stdin: str | None = None, max_output: int = 64_000) -> ExecResult:
+        self.commands_ran = True
         if isinstance(argv, str):
             argv = ["bash", "-c", argv] if shutil.which("bash") else ["sh", "-c", argv]
         try:
@@ -408,7 +413,10 @@ class LocalWorkspace(Workspace):
         """Restore the pristine tree and empty the rest of the workspace folder (``$HOME``, ``$TMPDIR``).
 
         The paths to restore are the union of the tracked events and a ``stat`` comparison of the whole
-        tree with the one taken after the last reset, so a change that raised no event is restored too."""
+        tree with the one taken after the last reset, so a change that raised no event is restored too.
+        The comparison is skipped while no command ever ran in the workspace (``commands_ran``) and
+        the events are whole: then nothing could write without raising one (read-only episodes:
+        localization, questions)."""
         start = time.perf_counter()
         stats = ResetStats()
         self._clear_outside()
@@ -427,8 +435,9 @@ class LocalWorkspace(Workspace):
         if lost:
             changes = self._scan_changes()
             stats.full_scan = True
-        for path, flags in _compare(self._baseline, stat_tree(self.root)).items():
-            changes[path] = changes.get(path, 0) | flags
+        if lost or not self._tracked or self.commands_ran:  # else every change raised an event
+            for path, flags in _compare(self._baseline, stat_tree(self.root)).items():
+                changes[path] = changes.get(path, 0) | flags
         done: list[str] = []
         for path in sorted(changes, key=lambda p: (p.count("/"), p)):
             if any(path.startswith(d + "/") for d in done):

@@ -31,6 +31,7 @@ Define a tool with the decorator and pick an environment's tool set by name or o
 from __future__ import annotations
 
 import json
+import marshal
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -58,19 +59,20 @@ class Tool:
     ends_episode: bool = False
     wants_workspace: bool = True
     meta: dict[str, Any] = field(default_factory=dict)
-    _schema_json: tuple[tuple[str, str, int], str] | None = field(default=None, init=False, repr=False, compare=False)
+    _schema_json: tuple[tuple[str, str, int], bytes] | None = field(default=None, init=False, repr=False, compare=False)
 
     def schema(self) -> dict[str, Any]:
         """The OpenAI tool schema; a fresh copy each call, so callers may keep or change it.
 
-        The copy is decoded from JSON text made once (``json.loads`` is ~6x cheaper than
-        ``copy.deepcopy``, and ``ToolEnv.reset`` hands every episode its own copies)."""
+        The copy is decoded from a ``marshal`` image of the schema's JSON form, made once
+        (~2.5x cheaper than ``json.loads``, ~15x than ``copy.deepcopy``; ``ToolEnv.reset`` hands
+        every episode its own copies)."""
         key = (self.name, self.description, id(self.parameters))
         if self._schema_json is None or self._schema_json[0] != key:
-            text = json.dumps({"type": "function", "function": {
-                "name": self.name, "description": self.description, "parameters": self.parameters}})
-            self._schema_json = (key, text)
-        return json.loads(self._schema_json[1])
+            plain = json.loads(json.dumps({"type": "function", "function": {
+                "name": self.name, "description": self.description, "parameters": self.parameters}}))
+            self._schema_json = (key, marshal.dumps(plain))
+        return marshal.loads(self._schema_json[1])
 
     def run(self, ws: Any, arguments: dict[str, Any]) -> str:
         result = self.fn(ws, **arguments) if self.wants_workspace else self.fn(**arguments)

@@ -16,7 +16,8 @@ Contract of ``ToolExecutor.run(calls, ws) -> list[ToolResult]``:
 
 Timeouts. Python cannot kill a thread, so a call that times out is *isolated*, not stopped:
 
-- calls run on daemon worker threads that grow on demand (an idle worker, else a new one), so hung
+- calls run on daemon worker threads, one pool per process shared by every executor, that grow on
+  demand (an idle worker, else a new one), so hung
   calls never starve later ones (there is no fixed-size pool to fill) and never keep the
   interpreter from exiting;
 - shell-like tools learn their deadline through ``call_deadline()`` and clip their command's own
@@ -35,6 +36,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextvars
 import json
+import os
 import queue
 import threading
 import time
@@ -118,6 +120,20 @@ class _Workers:
                             return
 
 
+# One pool of tool threads for the process: a run of a thousand envs reuses a few dozen threads
+# instead of each env's executor starting (and keeping for idle_s) threads of its own.
+_WORKERS = _Workers()
+
+
+def _forget_workers_in_child() -> None:
+    """A forked child has none of its parent's threads: its pool starts empty (else a call would be
+    queued for an idle worker that does not exist there, and wait forever)."""
+    _WORKERS.__init__()
+
+
+os.register_at_fork(after_in_child=_forget_workers_in_child)
+
+
 class ToolExecutor:
     def __init__(self, tools: list[Tool], *, max_workers: int = 16, timeout: float | None = None,
                  max_output: int | None = None) -> None:
@@ -128,7 +144,7 @@ class ToolExecutor:
         self.max_output = max_output
         self._lock = threading.Lock()
         self._lingering: dict[int, list[_Lingering]] = {}  # id(workspace) -> calls still running
-        self._workers = _Workers()
+        self._workers = _WORKERS  # shared: hung calls hold one thread each, the pool grows past them
 
     def prepare(self, call: ToolCall) -> tuple[Tool, dict[str, Any]] | ToolResult:
         """Decode and validate a call: the tool and its arguments, or an error result."""
