@@ -90,7 +90,8 @@ def test_a_trash_folder_whose_remover_died_is_reaped_by_gc(tmp_path):
 
 def test_a_ray_run_leaves_no_workspace_behind(shop_tasks):
     """An actor's sandbox defers its removals too; the raylet would kill a remover the actor leaves
-    running, so the actor sees them through before it ends: nothing is left in the work dir."""
+    running, so an actor on the driver's node hands them to the driver, which starts them once the
+    actors are gone (the run's end does not wait for the deletions): nothing is left in the work dir."""
     pytest.importorskip("ray")
     from rftgym.rollout import rollout
 
@@ -100,6 +101,8 @@ def test_a_ray_run_leaves_no_workspace_behind(shop_tasks):
     result = rollout("rftgym/FileLocalization-v0", "scripted:parallel", shop_tasks, split="all", samples=samples,
                      workers=1, concurrency=samples * len(shop_tasks), backend="ray")
     assert result.summary["episodes_scored"] == samples * len(shop_tasks)
+    assert clone._removals, "the actor's removals were not handed to the driver"
+    clone.wait_removals(60)
     left = set(os.listdir(workdir)) - before
     assert left == set(), f"left in the work dir: {sorted(left)[:5]}"
 

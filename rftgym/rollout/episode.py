@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import marshal
 import queue
 import threading
 import time
@@ -99,7 +100,8 @@ def predicted_start(env: ToolEnv, task_id: str) -> tuple[list[dict], list[dict]]
         prompt = spec.user_template.format(prompt=task.prompt, task=task)
         tools = _tool_schemas.get(env)
         if tools is None:  # an env's tools never change: their schemas are made once per env
-            tools = _tool_schemas[env] = [t.schema() for t in env.tools]
+            image = getattr(env, "_schemas_image", None)  # what reset decodes its copy from
+            tools = _tool_schemas[env] = marshal.loads(image) if image else [t.schema() for t in env.tools]
     except (AttributeError, KeyError, IndexError, ValueError, TypeError):
         return None
     return [{"role": "system", "content": spec.system_prompt}, {"role": "user", "content": prompt}], tools

@@ -39,6 +39,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections import defaultdict, deque
@@ -114,7 +115,7 @@ class RolloutActor:
                 self._pool.leave_behind = True  # close() must not wait on the call that hangs
                 self._envs.remove(env)
         traj.node = self._node
-        return traj.to_dict()
+        return traj.to_json()  # the run folder's line: the driver writes it as it comes
 
     async def pid(self) -> int:
         return os.getpid()
@@ -127,17 +128,26 @@ class RolloutActor:
 
         self._policy.use_rate_limiter(RemoteRateLimiter(handle, rpm, tpm))
 
-    async def close(self) -> None:
+    async def close(self, driver_node: str | None = None) -> list[tuple[str, str]]:
+        """Close the envs, sandbox and policy. Ray's raylet kills what a worker leaves running when it
+        exits, background removals of the sandbox's workspaces (``clone.remove_later``) included: on
+        the driver's node they are handed to the driver (returned as ``(trash, marker)`` pairs, and
+        the run's end does not wait for a thousand trees to be deleted); elsewhere they are seen
+        through while the actor lives."""
+        from rftgym.sandbox import clone
+
         self._pool.shutdown(wait=True)  # a call hung past its deadline is left behind (leave_behind)
         for env in self._envs:
             env.close()
-        self._sandbox.close()
+        if driver_node is not None and driver_node == self._node:
+            with clone.hand_over_removals() as handed:
+                self._sandbox.close()
+        else:
+            handed = []
+            self._sandbox.close()
         self._policy.close()
-        # Ray's raylet kills what a worker leaves running when it exits, background removals of the
-        # sandbox's workspaces (clone.remove_later) included: see them through while the actor lives.
-        from rftgym.sandbox import clone
-
         clone.wait_removals(25.0)  # the run's end: nothing else waits on this actor's loop
+        return handed
 
 
 def connect(address: str | None, num_cpus: int) -> bool:
@@ -227,9 +237,10 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
                 inflight[actors[aid].run.remote(*job)] = (job, aid)
                 load[aid] += 1
 
-    def record(batch: list[Trajectory]) -> None:
-        if store:
-            store.append_many(batch)  # one fsync for the batch: the driver keeps up with 1,000 slots
+    def record(batch: list[Trajectory], lines: list[str | None] | None = None) -> None:
+        if store:  # one fsync for the batch: the driver keeps up with 1,000 slots
+            whole = lines is not None and len(lines) == len(batch) and all(line is not None for line in lines)
+            store.append_many(batch, lines if whole else None)
         for traj in batch:
             results.append(keep(traj) if keep else traj)
             if on_episode:
@@ -258,6 +269,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
                 continue
             ready, _ = ray.wait(list(inflight), num_returns=len(inflight), timeout=0)
             batch: list[Trajectory] = []
+            lines: list[str | None] = []  # each episode's JSON line as its actor sent it (None: made here)
             for ref in ready:
                 job, aid = inflight.pop(ref)
                 load[aid] -= 1
@@ -270,6 +282,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
                     attempts[job] += 1
                     if attempts[job] > max_retries:
                         batch.append(_lost(env_id, policy_spec, seed, job, attempts[job], max_retries, exc))
+                        lines.append(None)
                     else:
                         pending.appendleft(job)
                     continue
@@ -278,14 +291,15 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
                     if isinstance(exc.cause, PolicyFatalError):
                         raise exc.cause from None
                     raise
-                traj = Trajectory.from_dict(data)
+                traj = Trajectory.from_dict(json.loads(data))
                 if traj.infra_error is not None and attempts[job] < max_retries:
                     attempts[job] += 1  # the machinery failed: run it again, from its snapshot and seed
                     pending.appendleft(job)
                     continue
                 batch.append(traj)
+                lines.append(data)
             fill()  # freed slots get their next episode before the driver waits on the disk
-            record(batch)
+            record(batch, lines)
     finally:
         _shutdown(ray, list(actors.values()))
         if shared_limit:
@@ -305,14 +319,26 @@ def _lost(env_id: str, policy_spec: str, seed: int, job: tuple[str, int], tries:
 
 
 def _shutdown(ray: Any, actors: list[Any]) -> None:
-    """Close the actors' envs and sandboxes (their workspaces are on disk), then end them."""
+    """Close the actors' envs and sandboxes (their workspaces are on disk), then end them. Actors on
+    this node hand their workspace removals over; this process starts them once the actors are gone."""
     if not actors:
         return
-    closing = [a.close.remote() for a in actors]
+    from rftgym.sandbox import clone
+
+    node = ray.get_runtime_context().get_node_id()
+    closing = [a.close.remote(node) for a in actors]
     deadline = time.monotonic() + 30
     try:
-        ray.wait(closing, num_returns=len(closing), timeout=max(0.0, deadline - time.monotonic()))
+        done, _ = ray.wait(closing, num_returns=len(closing), timeout=max(0.0, deadline - time.monotonic()))
     except Exception:  # a dead actor has nothing left to close
-        pass
+        done = []
+    handed: list[tuple[str, str]] = []
+    for ref in done:
+        try:
+            handed.extend(ray.get(ref) or [])
+        except Exception:  # an actor that died while closing: gc_local reaps what it left
+            pass
     for a in actors:
         ray.kill(a)
+    for trash, marker in handed:
+        clone.remove_later(trash, marker)

@@ -83,12 +83,15 @@ class RunStore:
             fh.flush()
             os.fsync(fh.fileno())
 
-    def append_many(self, trajs: list[Trajectory]) -> None:
+    def append_many(self, trajs: list[Trajectory], lines: list[str] | None = None) -> None:
         """``append`` for a batch with one fsync (a group commit): a runner finishing hundreds of episodes
-        a second pays one disk flush per batch, not per episode. All of them are on disk on return."""
+        a second pays one disk flush per batch, not per episode. All of them are on disk on return.
+        ``lines``: the trajectories' ``to_json()`` texts where the caller has them already (a Ray
+        actor sends its episode as that text), so they are not encoded twice."""
         if not trajs:
             return
-        data = "".join(t.to_json() + "\n" for t in trajs)
+        data = "".join(f"{line}\n" for line in lines) if lines is not None else "".join(
+            t.to_json() + "\n" for t in trajs)
         with self._lock, open(self.path, "a", encoding="utf-8") as fh:
             fh.write(data)
             fh.flush()

@@ -15,6 +15,7 @@ and modification times, symlinks as links. A snapshot with extended attributes o
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -233,20 +234,39 @@ except OSError:
 """
 
 _removals: list = []  # the remover processes started by this process (see wait_removals)
+_handed_over: list | None = None  # while set (hand_over_removals), the removals to hand to another process
 
 
 def remove_later(trash: str | Path, marker: str | Path):
     """Start a detached process that deletes the folder ``trash`` (symlinks removed, never followed;
     directories a command made unreadable made readable first), then its owner marker ``marker``.
-    Returns the ``subprocess.Popen``; the caller does not wait for it."""
+    Returns the ``subprocess.Popen``; the caller does not wait for it. Inside ``hand_over_removals``
+    nothing starts: the pair is collected for a longer-lived process of the same machine (None)."""
     import subprocess
     import sys
 
+    if _handed_over is not None:
+        _handed_over.append((str(trash), str(marker)))
+        return None
     proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _REMOVER, str(trash), str(marker)],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True, close_fds=True)
     _removals.append(proc)
     return proc
+
+
+@contextlib.contextmanager
+def hand_over_removals():
+    """Collect the removals started inside the block instead of starting them; yields the list of
+    ``(trash, marker)`` pairs, for ``remove_later`` in a process that outlives this one on the same
+    machine. A Ray actor's exit kills its children: rather than wait for its removers, it hands
+    them to the driver. Not thread-safe: for a process closing its last sandbox."""
+    global _handed_over
+    _handed_over = collected = []
+    try:
+        yield collected
+    finally:
+        _handed_over = None
 
 
 def wait_removals(timeout: float | None = None) -> float:
