@@ -89,7 +89,8 @@ class ToolEnv(gym.Env):
                  sandbox: str | Sandbox = "local", tools: list[str | Tool] | None = None,
                  grader: Grader | None = None, max_turns: int | None = None, max_tool_calls: int | None = None,
                  max_seconds: float | None = None, render_mode: str | None = None,
-                 image: str | None = None, sandbox_options: dict[str, Any] | None = None) -> None:
+                 image: str | None = None, sandbox_options: dict[str, Any] | None = None,
+                 share_workspaces: bool | None = None) -> None:
         if not isinstance(spec, EnvSpec):
             raise TypeError(f"spec must be an EnvSpec, got {type(spec).__name__}; use gymnasium.make('rftgym/...')")
         if render_mode not in (None, "ansi"):
@@ -104,6 +105,15 @@ class ToolEnv(gym.Env):
             chosen.append(spec.submit)
         self.tools: list[Tool] = chosen
         self.grader = grader if grader is not None else spec.grader()
+        # Episodes whose tools and grader only read share one workspace per snapshot (no copy, no
+        # reset; a command moves its episode to a private copy): see SharedWorkspace. None: when
+        # they do; False: never; True: also with tools that may run commands.
+        grader_reads = bool(getattr(self.grader, "workspace_read_only", False))
+        if share_workspaces and not grader_reads:
+            raise ValueError(f"share_workspaces=True needs a grader that only reads the workspace; "
+                             f"{type(self.grader).__name__} may write it (leave share_workspaces unset)")
+        self.share_workspaces = grader_reads and (all(t.meta.get("read_only") for t in chosen)
+                                                  if share_workspaces is None else bool(share_workspaces))
         self.max_turns = max_turns or spec.max_turns
         self.max_tool_calls = max_tool_calls or spec.max_tool_calls
         self.max_seconds = max_seconds or spec.max_seconds
@@ -162,7 +172,9 @@ class ToolEnv(gym.Env):
             self._sandbox = make_sandbox(self._sandbox_arg, **self._sandbox_options)
         if self.workspace is not None:
             self._give_back()
-        self.workspace = self._sandbox.open(self.task.repo, self.task.commit, image=self.task.image or self.image)
+        shared = {"shared": True} if self.share_workspaces and getattr(self._sandbox, "supports_shared", False) else {}
+        self.workspace = self._sandbox.open(self.task.repo, self.task.commit, image=self.task.image or self.image,
+                                            **shared)
         # Tools that keep state elsewhere (remote tools) key it by episode and need the task row.
         self.workspace.episode = {"trace_id": uuid.uuid4().hex, "item": self.task.item()}
         if any(t.name in ("search_code", "find_symbol") for t in self.tools):  # index builds during turn 1

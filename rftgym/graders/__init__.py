@@ -37,6 +37,9 @@ class Grader(abc.ABC):
     name: str = "grader"
     replays_exactly: bool = True  # see the module docstring
     exact_components: tuple[str, ...] = ()  # when not: the components replay still checks
+    # True: grade() never writes the workspace nor runs a command in it (it reads the trajectory, or
+    # files), so an episode of read-only tools may share its snapshot's workspace (``ToolEnv``).
+    workspace_read_only: bool = False
 
     @abc.abstractmethod
     def grade(self, task: Task, trajectory: Trajectory, workspace: Any) -> Grade:

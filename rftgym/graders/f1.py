@@ -22,6 +22,7 @@ class FileSetF1(Grader):
     """
 
     name = "file_set_f1"
+    workspace_read_only = True  # grades the submission: never touches the workspace
 
     def __init__(self, key: str = "files") -> None:
         self.key = key

@@ -32,6 +32,7 @@ class AnswerMatch(Grader):
     """Normalised exact match of ``submission["answer"]`` against ``task.answer`` (module docstring)."""
 
     name = "answer_match"
+    workspace_read_only = True  # grades the submission: never touches the workspace
 
     def __init__(self, key: str = "answer") -> None:
         self.key = key

@@ -36,7 +36,7 @@ import time
 import uuid
 import weakref
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from rftgym.sandbox import ExecResult, ResetStats, Sandbox, Workspace, HIDDEN_DIRS
 from rftgym.sandbox import repos as _repos
@@ -587,6 +587,84 @@ class LocalWorkspace(Workspace):
         return True
 
 
+def _untouched(ws: LocalWorkspace) -> bool:
+    """Whether nothing changed the shared workspace ``ws`` since it was made. Its events are whole
+    (no command ever runs in it: the first one moves its episode to a private copy); without
+    change tracking, a ``stat`` comparison of the tree says it."""
+    if ws._tracked:
+        _, changes, lost = ws._tracker.peek(ws._token)
+        return not changes and not lost
+    return not _compare(ws._baseline, stat_tree(ws.root))
+
+
+class SharedWorkspace(Workspace):
+    """One episode's handle on a workspace that every read-only episode of a snapshot shares
+    (``LocalSandbox.open(..., shared=True)``): no copy of the repository per episode, and nothing
+    to reset after it. Copy-on-write at the level of the workspace: the first command (``exec``)
+    gives this episode a private workspace, pristine like the shared one, and from then on every
+    call goes to that copy. Reads see the shared tree; anything else is the backing workspace's.
+
+    The episode's own state (``episode``: the trace id and task row remote tools key by) stays on
+    the handle. Sharing is for episodes whose tools and grader only read (``ToolEnv`` decides, see
+    ``Tool.meta["read_only"]`` and ``Grader.workspace_read_only``); the sandbox stops handing out a
+    shared workspace that changed (an outside process wrote it) and makes a fresh one."""
+
+    def __init__(self, base: LocalWorkspace, sandbox: "LocalSandbox") -> None:
+        self._base = base
+        self._private: LocalWorkspace | None = None
+        self._sandbox = sandbox
+        self.episode: Any = None
+
+    @property
+    def _backing(self) -> LocalWorkspace:
+        return self._private if self._private is not None else self._base
+
+    def __getattr__(self, name: str) -> Any:  # everything the handle does not hold is the backing's
+        if name.startswith("__") or name in ("_base", "_private", "_sandbox"):
+            raise AttributeError(name)
+        return getattr(self._backing, name)
+
+    # what callers read as attributes (the base class defines defaults for some of them)
+    root = property(lambda self: self._backing.root)
+    repo = property(lambda self: self._backing.repo)
+    commit = property(lambda self: self._backing.commit)
+    python = property(lambda self: self._backing.python)
+    sandbox = property(lambda self: self._sandbox)
+
+    @property
+    def shared(self) -> bool:
+        """Whether this episode still reads the shared workspace (no command ran in it)."""
+        return self._private is None
+
+    def exec(self, argv: Sequence[str] | str, timeout: float = 60.0, *, cwd: str = ".",
+             env: dict[str, str] | None = None, stdin: str | None = None, max_output: int = 64_000) -> ExecResult:
+        if self._private is None:
+            self._private = self._sandbox._private_copy(self._base)
+        return self._private.exec(argv, timeout, cwd=cwd, env=env, stdin=stdin, max_output=max_output)
+
+    def reset(self) -> ResetStats:
+        return self._private.reset() if self._private is not None else ResetStats()
+
+    def diff(self) -> str:
+        return self._backing.diff()
+
+    def changed_paths(self) -> set[str] | None:
+        return self._backing.changed_paths()
+
+    def files(self) -> list[str]:
+        return self._backing.files()
+
+    def read_text(self, rel: str) -> str | None:
+        return self._backing.read_text(rel)
+
+    @property
+    def history_git_dir(self) -> Path:
+        return self._backing.history_git_dir
+
+    def close(self) -> None:
+        self._sandbox.release(self)
+
+
 # -- crash cleanup -------------------------------------------------------------------------------
 _live_workspaces: "weakref.WeakSet[LocalWorkspace]" = weakref.WeakSet()
 _MARKER = ".owner"
@@ -656,23 +734,81 @@ class LocalSandbox(Sandbox):
 
     name = "local"
 
+    supports_shared = True  # open(..., shared=True): one workspace for every read-only episode of a snapshot
+
     def __init__(self, pool_size: int = 4, workdir: str | Path | None = None) -> None:
         self.pool_size = pool_size
         self._base = Path(workdir) if workdir else None
         self._idle: dict[tuple[str, str], list[LocalWorkspace]] = {}
         self._open: set[LocalWorkspace] = set()
         self._lock = threading.Lock()
+        # shared workspaces: (repo, commit, python, env root) -> [workspace, handles out]; retired:
+        # ones that changed under their readers, closed when the last handle comes back
+        self._shared: dict[tuple, list] = {}
+        self._retired: list[list] = []
 
-    def open(self, repo: str, commit: str, *, image: str | None = None) -> Workspace:
+    def open(self, repo: str, commit: str, *, image: str | None = None, shared: bool = False) -> Workspace:
         """A workspace of ``repo`` at ``commit``; ``image`` naming an environment recipe
-        (``rftgym.sandbox.recipes``) runs its commands in the recipe's venv, other images are ignored."""
+        (``rftgym.sandbox.recipes``) runs its commands in the recipe's venv, other images are ignored.
+        ``shared``: a ``SharedWorkspace`` handle on the one workspace every shared episode of the
+        snapshot reads (no copy; the first command of an episode gives it a private copy)."""
         from rftgym.sandbox.recipes import local_env
 
         env = local_env(image)
+        python = env.python if env else LocalWorkspace.python
+        env_root = env.root if env else None
+        if shared:
+            return self._open_shared(repo, commit, python, env_root)
         ws = self._checkout(repo, commit)
-        ws.python = env.python if env else LocalWorkspace.python
-        ws.env_root = env.root if env else None
+        ws.python, ws.env_root = python, env_root
         return ws
+
+    def _open_shared(self, repo: str, commit: str, python: str, env_root: str | None) -> SharedWorkspace:
+        snap = _repos.snapshot(repo, commit)
+        if os.path.isdir(repo):
+            confine.hide(repo)
+        key = (snap.repo, snap.commit, python, env_root)
+        with self._lock:
+            entry = self._shared.get(key)
+            if entry is not None and not _untouched(entry[0]):  # written from outside: retire it
+                del self._shared[key]
+                self._retire(entry)
+                entry = None
+            if entry is None:
+                ws = LocalWorkspace(snap, self._base)
+                ws.sandbox, ws.python, ws.env_root = self, python, env_root
+                self._open.add(ws)
+                entry = self._shared[key] = [ws, 0]
+            entry[1] += 1
+            return SharedWorkspace(entry[0], self)
+
+    def _retire(self, entry: list) -> None:
+        """Stop sharing ``entry``'s workspace: closed now, or when its last handle comes back."""
+        if entry[1] == 0:
+            self._open.discard(entry[0])
+            entry[0].close()
+        else:
+            self._retired.append(entry)
+
+    def _private_copy(self, base: LocalWorkspace) -> LocalWorkspace:
+        """A pristine private workspace like ``base``, for a shared episode that runs a command."""
+        ws = self._checkout(base.snapshot.repo, base.commit)
+        ws.python, ws.env_root = base.python, base.env_root
+        return ws
+
+    def _release_shared(self, handle: SharedWorkspace) -> None:
+        private, handle._private = handle._private, None
+        if private is not None:
+            self.release(private)
+        with self._lock:
+            entry = next((e for e in [*self._shared.values(), *self._retired] if e[0] is handle._base), None)
+            if entry is None:  # the sandbox was closed meanwhile
+                return
+            entry[1] -= 1
+            if entry[1] == 0 and entry in self._retired:
+                self._retired.remove(entry)
+                self._open.discard(entry[0])
+                entry[0].close()
 
     def _checkout(self, repo: str, commit: str) -> LocalWorkspace:
         snap = _repos.snapshot(repo, commit)
@@ -689,6 +825,9 @@ class LocalSandbox(Sandbox):
         return ws
 
     def release(self, ws: Workspace) -> None:
+        if isinstance(ws, SharedWorkspace):
+            self._release_shared(ws)
+            return
         assert isinstance(ws, LocalWorkspace)
         ws.reset()
         with self._lock:
@@ -702,6 +841,7 @@ class LocalSandbox(Sandbox):
     def close(self) -> None:
         with self._lock:
             workspaces, self._open, self._idle = list(self._open), set(), {}
+            self._shared, self._retired = {}, []
         if len(workspaces) <= 2:
             for ws in workspaces:
                 ws.close()

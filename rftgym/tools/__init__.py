@@ -129,3 +129,8 @@ from rftgym.tools import fs, search, symbols, git, submit, edit, shell  # noqa: 
 READ_TOOLS = ["list_dir", "read_file", "find_files", "grep", "search_code", "find_symbol", "git_log", "git_show"]
 EDIT_TOOLS = ["write_file", "str_replace", "insert_lines", "apply_patch", "git_diff"]
 SHELL_TOOLS = ["run_shell", "run_python", "run_tests"]
+
+# Tools that only read the workspace, in process: an episode whose tools all are (and whose grader
+# only reads) can share its snapshot's workspace with every other such episode (``ToolEnv``).
+for _read in [*(REGISTRY[n] for n in READ_TOOLS), submit.submit_files, submit.submit_answer]:
+    _read.meta["read_only"] = True
