@@ -98,7 +98,7 @@ class ToolEnv(gym.Env):
         self.env_spec = spec
         self.render_mode = render_mode
         self.tasks: list[Task] = load_tasks(tasks, kind=spec.task_kind, split=split, repos=repos)
-        self._by_id = {t.id: t for t in self.tasks}
+        self._by_id = getattr(self.tasks, "by_id", None) or {t.id: t for t in self.tasks}  # LoadedTasks: made once
         chosen = resolve_tools([t for t in (tools if tools is not None else spec.tools)
                                 if not (isinstance(t, str) and t == "submit")])
         if not any(t.name == spec.submit.name for t in chosen):

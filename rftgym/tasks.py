@@ -79,12 +79,28 @@ def builtin_tasks(kind: str, repos: Iterable[str] | None = None) -> list[Task]:
     return sorted(tasks, key=lambda t: t.id)
 
 
+class LoadedTasks(list):
+    """A ``load_tasks`` result frozen for a runner to hand to each of its envs (a thousand slots):
+    ``load_tasks(..., split="all")`` returns it as it is, and ``by_id`` is built once for all of
+    them. Made with ``LoadedTasks.of(tasks)``; not to be changed afterwards."""
+
+    by_id: dict[str, Task]
+
+    @classmethod
+    def of(cls, tasks: list[Task]) -> "LoadedTasks":
+        out = cls(tasks)
+        out.by_id = {t.id: t for t in out}
+        return out
+
+
 def load_tasks(source: Any = None, *, kind: str = "localization", split: str = "all",
                repos: Iterable[str] | None = None, task_format: str | None = None) -> list[Task]:
     """Tasks from ``source`` (None: built-in; a path; a list of Task or dict rows), filtered by split.
     ``task_format`` (a path source only): the file's format, None to detect it (``rftgym.taskformats``)."""
     if split not in SPLITS:
         raise TaskError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+    if isinstance(source, LoadedTasks) and split == "all" and repos is None:
+        return source  # loaded, registered and given their recipes already
     if source is None:
         tasks = builtin_tasks(kind, repos)
         if not tasks:

@@ -30,12 +30,12 @@ import gymnasium as gym
 
 import rftgym.envs as _envs
 from rftgym.policies import Policy, make_policy
-from rftgym.rollout.episode import (DaemonExecutor, arun_episode, arun_episode_within, default_deadline, episode_seed,
-                                    run_episode, run_episode_within)
+from rftgym.rollout.episode import (DaemonExecutor, arun_episode, arun_episode_within, collector_for_many_episodes,
+                                    default_deadline, episode_seed, run_episode, run_episode_within)
 from rftgym.rollout.metrics import summarize, summary_record
 from rftgym.rollout.store import RunStore, machine_facts, now, package_versions
 from rftgym.sandbox import make_sandbox
-from rftgym.tasks import load_tasks
+from rftgym.tasks import LoadedTasks, load_tasks
 from rftgym.types import Task, Trajectory
 
 __all__ = ["rollout", "RunResult", "episode_seed", "run_episode", "summarize"]
@@ -246,9 +246,10 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
     pol = make_policy(policy, **(policy_options or {}))  # one policy for all workers: shared clients and rate limits
 
     hung = [0]  # envs left to a call that outlived its rollout's deadline (they close themselves)
+    loaded = LoadedTasks.of(task_list)  # every env of the run takes the loaded list as it is
 
     def make_env():
-        return gym.make(env_id, tasks=task_list, split="all", sandbox=sandbox, **env_kwargs).unwrapped
+        return gym.make(env_id, tasks=loaded, split="all", sandbox=sandbox, **env_kwargs).unwrapped
 
     def play(env, task_id: str, sample: int):
         """One episode on ``env``: (trajectory, the env to use next: a fresh one after a deadline)."""
@@ -345,7 +346,11 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
 
         async def main() -> None:
             asyncio.get_running_loop().set_default_executor(pool)  # where Policy.aact's to_thread runs
-            await asyncio.gather(*(slot() for _ in range(n_slots)))
+            started = []
+            for _ in range(n_slots):  # one at a time: each slot's first model call goes out as soon as
+                started.append(asyncio.ensure_future(slot()))  # its env exists, not after every env is made
+                await asyncio.sleep(0)
+            await asyncio.gather(*started)
 
         try:
             asyncio.run(main())
@@ -365,12 +370,13 @@ def _run_threads(env_id, policy, task_list, jobs, seed, workers, env_kwargs, sto
     else:
         threads = [threading.Thread(target=worker, name=f"rftgym-worker-{i}", daemon=True) for i in range(n_threads)]
     try:
-        if writer_thread:
-            writer_thread.start()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        with collector_for_many_episodes():
+            if writer_thread:
+                writer_thread.start()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
     finally:
         if writer_thread:
             outbox.put(None)

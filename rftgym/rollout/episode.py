@@ -8,9 +8,12 @@ on a model. Both give the same trajectory for the same seed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import gc
 import hashlib
 import marshal
+import os
 import queue
 import threading
 import time
@@ -25,6 +28,29 @@ from rftgym.env import ToolEnv
 from rftgym.policies import Policy, PolicyFatalError
 from rftgym.sandbox import SandboxError
 from rftgym.types import InfraError, Trajectory
+
+
+# Garbage collection while many episodes are in flight. A thousand envs, conversations and futures
+# are tens of thousands of live containers; at CPython's default thresholds (a young collection every
+# 700 allocations) the collector ran ~800 times in a 14 s run of 3,000 episodes and took 1.4 s of it
+# (1.0 s in full collections that walk every live object). Episodes free their memory by reference
+# counting: a young collection every 50,000 allocations and rarer old ones cost 0.3 s in the same
+# run. ``RFTGYM_GC=default`` keeps CPython's settings.
+_RUN_GC_THRESHOLDS = (50_000, 20, 100)
+
+
+@contextlib.contextmanager
+def collector_for_many_episodes():
+    """Raise the collector's thresholds for the block (see ``_RUN_GC_THRESHOLDS``), then restore them."""
+    if os.environ.get("RFTGYM_GC", "").strip().lower() == "default":
+        yield
+        return
+    before = gc.get_threshold()
+    gc.set_threshold(*(max(a, b) for a, b in zip(_RUN_GC_THRESHOLDS, before)))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def episode_seed(run_seed: int, task_id: str, sample: int) -> int:

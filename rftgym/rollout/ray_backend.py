@@ -46,7 +46,9 @@ from collections import defaultdict, deque
 from typing import Any, Callable
 
 from rftgym.policies import Policy, PolicyFatalError
-from rftgym.rollout.episode import DaemonExecutor, arun_episode, arun_episode_within, episode_seed
+from rftgym.rollout.episode import (DaemonExecutor, arun_episode, arun_episode_within, collector_for_many_episodes,
+                                    episode_seed)
+from rftgym.tasks import LoadedTasks, load_tasks
 from rftgym.types import Task, Trajectory
 
 # Most threads an actor gives to blocking env work: steps are short, and GIL-bound beyond a few.
@@ -72,6 +74,7 @@ class RolloutActor:
         from rftgym.sandbox import make_sandbox
 
         bundles.install(repo_bundles or [], ray.get)  # the driver's local repos, should this node lack them
+        collector_for_many_episodes().__enter__()  # the actor's process is the run's: for its life (episode.py)
 
         env_kwargs = dict(env_kwargs)
         kind, options = env_kwargs.pop("sandbox", "local"), dict(env_kwargs.pop("sandbox_options", None) or {})
@@ -79,7 +82,8 @@ class RolloutActor:
             options.setdefault("pool_size", slots)
         self._sandbox = make_sandbox(kind, **options)
         self._policy = make_policy(policy, **(policy_options or {}))
-        task_list = [Task.from_dict(t) for t in tasks]
+        task_list = load_tasks([Task.from_dict(t) for t in tasks], split="all")
+        task_list = LoadedTasks.of(task_list)  # each env of the actor takes it as it is
         self._make = lambda: gym.make(env_id, tasks=task_list, split="all", sandbox=self._sandbox,
                                       **env_kwargs).unwrapped
         self._idle: list[Any] = []
