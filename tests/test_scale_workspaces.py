@@ -99,7 +99,8 @@ def test_a_ray_run_leaves_no_workspace_behind(shop_tasks):
     before = set(os.listdir(workdir)) if workdir.is_dir() else set()
     samples = -(-40 // len(shop_tasks))  # 40+ slots on one actor: past the deferred-removal threshold
     result = rollout("rftgym/FileLocalization-v0", "scripted:parallel", shop_tasks, split="all", samples=samples,
-                     workers=1, concurrency=samples * len(shop_tasks), backend="ray")
+                     workers=1, concurrency=samples * len(shop_tasks), backend="ray",
+                     env_kwargs={"share_workspaces": False})  # a workspace per slot, as writing episodes have
     assert result.summary["episodes_scored"] == samples * len(shop_tasks)
     assert clone._removals, "the actor's removals were not handed to the driver"
     clone.wait_removals(60)
@@ -175,7 +176,7 @@ def test_a_threaded_run_makes_one_workspace_per_slot(shop_tasks, monkeypatch):
     tasks = shop_tasks[:1]  # one snapshot: every slot's workspace goes back to the same pool
     policy = SlowAsync(0.3)  # a 'model' to wait on: every slot is in flight at once
     result = rollout("rftgym/FileLocalization-v0", policy, tasks, split="all", samples=48, workers=2,
-                     concurrency=16)
+                     concurrency=16, env_kwargs={"share_workspaces": False})  # private workspaces, pooled
     assert policy.peak == 16
     assert len(result.trajectories) == 48 and all(t.error is None for t in result.trajectories)
     assert len(made) <= 16, len(made)
