@@ -2,8 +2,11 @@
 
 Claim: an I/O-bound policy (a hosted model: seconds per turn, no CPU) runs at the throughput its
 latency allows, concurrency / episode latency, up to 1,000 episodes in flight on a 2-core machine,
-on both backends. Each episode is a real ToolEnv episode on a small git repo: a reset to the pristine
-snapshot, a turn of two parallel tool calls (list_dir, read_file), a submit, a FileSetF1 grade.
+on both backends. Each episode is a real ToolEnv episode on a small git repo: a reset, a turn of two
+parallel tool calls (list_dir, read_file), a submit, a FileSetF1 grade. Its tools and grader only
+read, so by default the episodes share one workspace per snapshot (``SharedWorkspace``); the rows
+with ``"workspaces": "private"`` (1,000 in flight, ``share_workspaces=False``) give each slot its own
+pooled copy, reset after each episode, as episodes that write (bug fixing) have.
 
 Each run writes a run folder (trajectories.jsonl fsynced as episodes finish), as `rftgym eval` does.
 Measured for each (backend, concurrency): episodes per second over the whole run (end to end: envs,
@@ -20,8 +23,9 @@ at a run's end are deleted by a background process (``clone.remove_later``); the
 it after each timing (``background_removal_wait_s``) so that no run pays for the one before.
 Other users of the machine count: the load average is recorded with each row.
 
-Run: python benchmarks/bench_rollout.py  (about 4 minutes; writes benchmarks/results/bench_rollout.json)
-Settings from the environment: BENCH_CONCURRENCY=1000, BENCH_BACKENDS=thread, BENCH_OUT=/tmp/x.json.
+Run: python benchmarks/bench_rollout.py  (about 5 minutes; writes benchmarks/results/bench_rollout.json)
+Settings from the environment: BENCH_CONCURRENCY=1000, BENCH_BACKENDS=thread, BENCH_OUT=/tmp/x.json,
+BENCH_PRIVATE=0 (no private-workspace rows).
 """
 
 from __future__ import annotations
@@ -181,7 +185,10 @@ class MemorySampler(threading.Thread):
 
 
 # -- measure ---------------------------------------------------------------------------------------
-def measure(backend: str, concurrency: int) -> dict:
+PRIVATE_ROWS = os.environ.get("BENCH_PRIVATE", "1") != "0"
+
+
+def measure(backend: str, concurrency: int, share: bool = True) -> dict:
     finished: list[float] = []
     outcomes: list[tuple[bool, bool]] = []  # (failed, not solved) of each episode
     driver_before = rss_mb(os.getpid())
@@ -191,7 +198,8 @@ def measure(backend: str, concurrency: int) -> dict:
     start = time.monotonic()
     result = rollout(ENV, WaitsOnModel(LATENCY_S), tasks(concurrency), split="all", samples=ROUNDS,
                      workers=WORKERS, concurrency=concurrency, backend=backend,
-                     out=base / f"run-{backend}-{concurrency}",  # on the disk, fsynced, like `rftgym eval`
+                     env_kwargs=None if share else {"share_workspaces": False},
+                     out=base / f"run-{backend}-{concurrency}-{'shared' if share else 'private'}",  # fsynced, like `rftgym eval`
                      stream=True,  # as `rftgym eval` runs: episodes on disk, not in memory
                      on_episode=lambda traj, n, total: (finished.append(time.monotonic()),
                                                         outcomes.append((traj.error is not None, traj.reward != 1.0))))
@@ -208,7 +216,8 @@ def measure(backend: str, concurrency: int) -> dict:
     failed = sum(f for f, _ in outcomes)
     wrong = sum(w for _, w in outcomes)
     actors = sorted(sampler.actors_mb.values())
-    return {"backend": backend, "concurrency": concurrency, "episodes": n, "failed": failed, "not_solved": wrong,
+    return {"backend": backend, "concurrency": concurrency, "workspaces": "shared" if share else "private",
+            "episodes": n, "failed": failed, "not_solved": wrong,
             "wall_s": round(wall, 2), "ideal_eps": round(ideal, 2),
             "end_to_end_eps": round(n / wall, 2), "end_to_end_vs_ideal": round(n / wall / ideal, 3),
             "steady_eps": round(steady, 2), "steady_vs_ideal": round(steady / ideal, 3),
@@ -238,11 +247,12 @@ if __name__ == "__main__":
         connect(None, num_cpus=os.cpu_count() or 2)
         ray_start_s = time.monotonic() - t0
     for backend in BACKENDS:
-        for c in CONCURRENCY:
-            row = measure(backend, c)
+        for c, share in [*((c, True) for c in CONCURRENCY), *([(1000, False)] if PRIVATE_ROWS and 1000 in CONCURRENCY
+                                                              else [])]:
+            row = measure(backend, c, share)
             rows.append(row)
-            print(f"{backend:>6}  c={c:<5} {row['steady_eps']:8.1f} eps/s steady ({row['steady_vs_ideal']:.0%} "
-                  f"of {row['ideal_eps']:g}), {row['end_to_end_eps']:8.1f} end to end "
+            print(f"{backend:>6}  c={c:<5} {row['workspaces']:>7} {row['steady_eps']:8.1f} eps/s steady "
+                  f"({row['steady_vs_ideal']:.0%} of {row['ideal_eps']:g}), {row['end_to_end_eps']:8.1f} end to end "
                   f"({row['end_to_end_vs_ideal']:.0%}), wall {row['wall_s']}s", flush=True)
     if "ray" in BACKENDS:
         import ray
@@ -252,12 +262,12 @@ if __name__ == "__main__":
     print(f"\nRollout throughput: {LATENCY_S:g}s per model turn x {TURNS} turns = {TURNS * LATENCY_S:g}s per "
           f"episode, {ROUNDS} episodes per slot, {WORKERS} workers, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}")
-    header = f"{'backend':>8} {'concurrency':>11} {'ideal eps/s':>11} {'steady eps/s':>12} {'steady %':>8} " \
-             f"{'end-to-end eps/s':>16} {'e2e %':>6} {'wall s':>7} {'failed':>6}"
+    header = f"{'backend':>8} {'concurrency':>11} {'workspaces':>10} {'ideal eps/s':>11} {'steady eps/s':>12} " \
+             f"{'steady %':>8} {'end-to-end eps/s':>16} {'e2e %':>6} {'wall s':>7} {'failed':>6}"
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['backend']:>8} {r['concurrency']:>11} {r['ideal_eps']:>11.2f} {r['steady_eps']:>12.2f} "
+        print(f"{r['backend']:>8} {r['concurrency']:>11} {r['workspaces']:>10} {r['ideal_eps']:>11.2f} {r['steady_eps']:>12.2f} "
               f"{r['steady_vs_ideal']:>8.1%} {r['end_to_end_eps']:>16.2f} {r['end_to_end_vs_ideal']:>6.1%} "
               f"{r['wall_s']:>7.1f} {r['failed']:>6}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
@@ -269,12 +279,18 @@ if __name__ == "__main__":
         "results": rows,
         "target": "concurrency 1000 at >= 90% of ideal end to end (issue 16 part 3; steady state was the earlier one)",
         "end_to_end_share_of_ideal": {b: next((r["end_to_end_vs_ideal"] for r in rows
-                                               if r["backend"] == b and r["concurrency"] == 1000), None)
-                                      for b in BACKENDS},
+                                               if r["backend"] == b and r["concurrency"] == 1000
+                                               and r["workspaces"] == "shared"), None) for b in BACKENDS},
         "steady_share_of_ideal": {b: next((r["steady_vs_ideal"] for r in rows
-                                           if r["backend"] == b and r["concurrency"] == 1000), None) for b in BACKENDS},
+                                           if r["backend"] == b and r["concurrency"] == 1000
+                                           and r["workspaces"] == "shared"), None) for b in BACKENDS},
+        "end_to_end_share_of_ideal_private_workspaces": {b: next((r["end_to_end_vs_ideal"] for r in rows
+                                                                  if r["backend"] == b and r["concurrency"] == 1000
+                                                                  and r["workspaces"] == "private"), None)
+                                                         for b in BACKENDS},
         "target_met": {b: bool(np.all([r["end_to_end_vs_ideal"] >= 0.9 for r in rows
-                                       if r["backend"] == b and r["concurrency"] == 1000])) for b in BACKENDS},
+                                       if r["backend"] == b and r["concurrency"] == 1000
+                                       and r["workspaces"] == "shared"])) for b in BACKENDS},
         "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
     }, indent=2) + "\n")
     print(f"\nwrote {OUT}")
