@@ -39,14 +39,19 @@ from rftgym.types import InfraError, Trajectory
 _RUN_GC_THRESHOLDS = (50_000, 20, 100)
 
 
+def tune_collector() -> tuple[int, ...]:
+    """Raise the collector's thresholds (see ``_RUN_GC_THRESHOLDS``) unless ``RFTGYM_GC=default``;
+    returns the thresholds before."""
+    before = gc.get_threshold()
+    if os.environ.get("RFTGYM_GC", "").strip().lower() != "default":
+        gc.set_threshold(*(max(a, b) for a, b in zip(_RUN_GC_THRESHOLDS, before)))
+    return before
+
+
 @contextlib.contextmanager
 def collector_for_many_episodes():
-    """Raise the collector's thresholds for the block (see ``_RUN_GC_THRESHOLDS``), then restore them."""
-    if os.environ.get("RFTGYM_GC", "").strip().lower() == "default":
-        yield
-        return
-    before = gc.get_threshold()
-    gc.set_threshold(*(max(a, b) for a, b in zip(_RUN_GC_THRESHOLDS, before)))
+    """``tune_collector`` for the block, then CPython's thresholds as they were."""
+    before = tune_collector()
     try:
         yield
     finally:

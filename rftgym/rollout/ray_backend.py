@@ -47,7 +47,7 @@ from typing import Any, Callable
 
 from rftgym.policies import Policy, PolicyFatalError
 from rftgym.rollout.episode import (DaemonExecutor, arun_episode, arun_episode_within, collector_for_many_episodes,
-                                    episode_seed)
+                                    episode_seed, tune_collector)
 from rftgym.tasks import LoadedTasks, load_tasks
 from rftgym.types import Task, Trajectory
 
@@ -74,7 +74,7 @@ class RolloutActor:
         from rftgym.sandbox import make_sandbox
 
         bundles.install(repo_bundles or [], ray.get)  # the driver's local repos, should this node lack them
-        collector_for_many_episodes().__enter__()  # the actor's process is the run's: for its life (episode.py)
+        tune_collector()  # the actor's process is the run's: for its life (episode.py)
 
         env_kwargs = dict(env_kwargs)
         kind, options = env_kwargs.pop("sandbox", "local"), dict(env_kwargs.pop("sandbox_options", None) or {})
@@ -250,6 +250,8 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
             if on_episode:
                 on_episode(traj, already + len(results), total)
 
+    collector = collector_for_many_episodes()  # the driver holds a thousand refs in flight too
+    collector.__enter__()
     try:
         for n in slots:
             add_actor(n)
@@ -305,6 +307,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
             fill()  # freed slots get their next episode before the driver waits on the disk
             record(batch, lines)
     finally:
+        collector.__exit__(None, None, None)
         _shutdown(ray, list(actors.values()))
         if shared_limit:
             ray.kill(shared_limit[0])
