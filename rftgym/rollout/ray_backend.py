@@ -39,6 +39,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import time
@@ -46,8 +47,7 @@ from collections import defaultdict, deque
 from typing import Any, Callable
 
 from rftgym.policies import Policy, PolicyFatalError
-from rftgym.rollout.episode import (DaemonExecutor, arun_episode, arun_episode_within, collector_for_many_episodes,
-                                    episode_seed, tune_collector)
+from rftgym.rollout.episode import DaemonExecutor, arun_episode, arun_episode_within, episode_seed, tune_collector
 from rftgym.tasks import LoadedTasks, load_tasks
 from rftgym.types import Task, Trajectory
 
@@ -250,8 +250,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
             if on_episode:
                 on_episode(traj, already + len(results), total)
 
-    collector = collector_for_many_episodes()  # the driver holds a thousand refs in flight too
-    collector.__enter__()
+    thresholds = tune_collector()  # the driver holds a thousand refs in flight too
     try:
         for n in slots:
             add_actor(n)
@@ -307,7 +306,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
             fill()  # freed slots get their next episode before the driver waits on the disk
             record(batch, lines)
     finally:
-        collector.__exit__(None, None, None)
+        gc.set_threshold(*thresholds)
         _shutdown(ray, list(actors.values()))
         if shared_limit:
             ray.kill(shared_limit[0])
