@@ -240,3 +240,31 @@ def test_resume_on_ray_runs_only_the_missing_episodes(shop_tasks, ray_runtime, t
     assert lines[:2] == [json.loads(x) for x in before]  # kept as they were
     assert sorted((x["task_id"], x["sample"]) for x in lines) == [(f"shop-{i}", k) for i in (1, 2, 3) for k in range(3)]
     assert same(resumed, rollout(ENV, "random", shop_tasks, split="all", samples=3, workers=2))
+
+
+class SeesCollector(ScriptedPolicy):
+    """Records the garbage collector's thresholds while its episodes run."""
+
+    def __init__(self) -> None:
+        super().__init__("parallel")
+        self.seen: set[tuple[int, ...]] = set()
+
+    def act(self, conversation, tools, rng):
+        import gc
+
+        self.seen.add(gc.get_threshold())
+        return super().act(conversation, tools, rng)
+
+
+def test_a_run_raises_the_collector_thresholds_and_restores_them(shop_tasks, monkeypatch):
+    import gc
+
+    before = gc.get_threshold()
+    policy = SeesCollector()
+    rollout(ENV, policy, shop_tasks, split="all", workers=2, concurrency=3)
+    assert gc.get_threshold() == before
+    assert all(seen[0] >= 50_000 for seen in policy.seen) and policy.seen
+    monkeypatch.setenv("RFTGYM_GC", "default")
+    policy = SeesCollector()
+    rollout(ENV, policy, shop_tasks, split="all", workers=2, concurrency=3)
+    assert policy.seen == {before}
