@@ -109,6 +109,10 @@ def eval_(
                                                      "grading, teardown); past it the episode is an infra failure. "
                                                      "Default: 2 x the env's max_seconds + 300; 0: none"),
     tpm: Optional[float] = typer.Option(None, help="openai: tokens per minute, for the whole run"),
+    share_workspaces: Optional[bool] = typer.Option(None, "--share-workspaces/--private-workspaces",
+                                                    help="local sandbox: one workspace per snapshot for episodes "
+                                                    "whose tools and grader only read (default: when they do), "
+                                                    "or a copy per episode"),
 ) -> None:
     """Evaluate a policy on an environment; writes a run folder and prints the summary."""
     import rftgym.envs as registry
@@ -150,6 +154,8 @@ def eval_(
             _fail(str(exc))
     if max_turns:
         env_kwargs["max_turns"] = max_turns
+    if share_workspaces is not None:
+        env_kwargs["share_workspaces"] = share_workspaces
     total = len(task_list) * samples
     rewards: list[float] = []
     failures = [0]

@@ -50,6 +50,12 @@ def test_eval_with_own_tasks_writes_a_run_folder(tmp_path, shop_tasks):
     cmp = cli("compare", str(out), str(out))
     assert "turns/rollout" in cmp.stdout
 
+    private = tmp_path / "private"  # a copy per episode instead of the shared workspace: same episodes
+    cli("eval", "rftgym/FileLocalization-v0", "--policy", "scripted:parallel", "--tasks", str(tasks),
+        "--out", str(private), "--samples", "2", "--private-workspaces")
+    assert json.loads((private / "manifest.json").read_text())["env_kwargs"]["share_workspaces"] is False
+    assert json.loads((private / "summary.json").read_text())["reward_mean"] == summary["reward_mean"]
+
 
 def test_eval_errors_are_clear(tmp_path):
     bad = tmp_path / "bad.jsonl"
