@@ -23,8 +23,12 @@ does not compete with the turn for the cores.
 - **Timeouts kill.** The caller waits up to the call's deadline (``executor.call_deadline``); then the
   worker is killed (SIGKILL) and replaced on the next call, and the call is a ``TIMEOUT``. So a hung
   read never lingers, unlike a thread.
-- **Longest first.** A pooled turn hands its calls to the workers longest first (a running mean per
-  tool), so short calls fill in at the end.
+- **Longest first, greps split.** A pooled turn hands its calls to the workers longest first (a
+  running mean per tool): the executor starts them in that order, and a free worker goes to the
+  waiting request with the longest expected time, whatever order their threads arrive in. A grep
+  expected to take ``SPLIT_GREP_S`` (20 ms) or more runs as one slice of its file list per worker,
+  merged in order into the text the plain grep gives (``search.grep_part``/``grep_merge``), so a
+  turn of three 50 ms greps and five 10 ms calls keeps both workers of 2 busy to its end.
 - ``RFTGYM_READ_PROCESSES=0`` turns the pool off (the CPU-bound reads of a turn then run in this
   process one at a time); ``=N`` sets its size (default: the usable cores, at most 4; below 2 there
   is no pool). Snapshots under ``RFTGYM_READ_POOL_MIN_FILES`` (300) files stay on threads. A worker that cannot be started leaves the call to this process
@@ -34,6 +38,8 @@ does not compete with the turn for the cores.
 from __future__ import annotations
 
 import atexit
+import heapq
+import itertools
 import os
 import pickle
 import select
@@ -48,7 +54,9 @@ from rftgym.tools import ToolError
 
 POOLED_TOOLS = frozenset({"search_code", "grep", "find_symbol"})
 _PRIOR_COST = {"grep": 0.05, "search_code": 0.01, "find_symbol": 0.01}  # seconds on a big repo, until measured
+SPLIT_GREP_S = 0.02  # a grep expected to take this long (its running mean) is split across the workers
 WARM = "__warm__"  # the request that loads a snapshot into a worker without running a tool
+GREP_PART = "__grep_part__"  # one slice of a grep's file list (``search.grep_part``)
 _HEADER = struct.Struct("<Q")
 
 
@@ -200,7 +208,14 @@ def worker_main() -> None:
             return
         ws = _ShadowWorkspace(root, _serve(tree, repo, commit, snapshots), changed, files)
         try:
-            reply = ("ok", _warm(ws.snapshot) if name == WARM else get_tool(name).run(ws, args))
+            if name == WARM:
+                reply = ("ok", _warm(ws.snapshot))
+            elif name == GREP_PART:
+                from rftgym.tools.search import grep_part
+
+                reply = ("ok", grep_part(ws, **args))
+            else:
+                reply = ("ok", get_tool(name).run(ws, args))
         except ToolError as exc:
             reply = ("tool_error", exc.code, exc.message)
         except Exception as exc:  # noqa: BLE001 - reported to the caller like an in-process failure
@@ -263,15 +278,30 @@ class ReadPool:
         self._ready: dict[str, None] = {}  # snapshot trees every worker has loaded, least recent first
         self._cost: dict[str, float] = dict(_PRIOR_COST)  # tool -> running mean of its call time (s)
         self._warming: set[str] = set()
+        self._waiting: list[tuple[float, int]] = []  # heap of (-priority, arrival) of requests waiting
+        self._arrivals = itertools.count()
         self._cond = threading.Condition()
 
-    def _take(self, deadline: float | None) -> _Worker:
+    def _take(self, deadline: float | None, priority: float = 0.0) -> _Worker:
+        """An idle worker (or a new one while fewer than ``size`` run); waiting requests are served
+        highest ``priority`` (expected seconds) first, ties in arrival order - whatever order their
+        threads reach the pool in."""
         with self._cond:
-            while not self._idle and self._started >= self.size:
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise TimeoutError
-                self._cond.wait(left)
+            ticket = (-priority, next(self._arrivals))
+            heapq.heappush(self._waiting, ticket)
+            try:
+                while not ((self._idle or self._started < self.size) and self._waiting[0] == ticket):
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        raise TimeoutError
+                    self._cond.wait(left)
+                heapq.heappop(self._waiting)
+            except BaseException:
+                self._waiting.remove(ticket)
+                heapq.heapify(self._waiting)
+                raise
+            finally:
+                self._cond.notify_all()  # the next in line may take another free worker
             if self._idle:
                 return self._idle.pop()
             self._started += 1
@@ -289,13 +319,13 @@ class ReadPool:
         with self._cond:
             self._started -= 1
             self._ready.clear()
-            self._cond.notify()
+            self._cond.notify_all()
 
     def _give(self, worker: _Worker) -> None:
         with self._cond:
             if not self._closed:
                 self._idle.append(worker)
-                self._cond.notify()
+                self._cond.notify_all()
                 return
             self._started -= 1
         worker.kill()
@@ -320,14 +350,48 @@ class ReadPool:
     def run(self, name: str, args: dict, ws, deadline: float | None, view: tuple | None = None) -> str:
         """``get_tool(name).run(ws, args)`` in a worker, on ``view`` (``view(ws)`` when None): its text,
         its ``ToolError``, ``WorkerFailed`` for another exception; ``ToolError('TIMEOUT')`` past
-        ``deadline`` (the worker is killed); ``PoolUnavailable`` when no worker can be started."""
+        ``deadline`` (the worker is killed); ``PoolUnavailable`` when no worker can be started.
+
+        A ``grep`` expected to take ``SPLIT_GREP_S`` or more is split: one slice of its file list per
+        worker (``search.grep_part``), merged in order (``search.grep_merge``) into the same text, so
+        that a turn of a few long greps and some short calls keeps every worker busy to its end."""
         changed, files = self.view(ws) if view is None else view
-        request = (name, args, str(ws.root), str(ws.snapshot.tree), ws.snapshot.repo, ws.snapshot.commit,
-                   changed, files)
-        start = time.perf_counter()
-        out = self._request(request, name, deadline)
-        self._observe(name, time.perf_counter() - start)
+        where = (str(ws.root), str(ws.snapshot.tree), ws.snapshot.repo, ws.snapshot.commit, changed, files)
+        priority = self.cost(name)
+        if name == "grep" and self.size > 1 and priority >= SPLIT_GREP_S:
+            out, busy = self._split_grep(args, where, priority, deadline)
+        else:
+            out, busy = self._request((name, args, *where), name, deadline, priority)
+        self._observe(name, busy)
         return out
+
+    def _split_grep(self, args: dict, where: tuple, priority: float, deadline: float | None) -> tuple[str, float]:
+        """``grep`` as ``size`` parts on as many workers (see ``run``): (its text, the parts' busy seconds).
+        A part's error is the call's (the first part's, in file order, when several fail)."""
+        from rftgym.tools.search import _GREP_SECONDS, grep_merge
+
+        stop = time.monotonic() + _GREP_SECONDS  # the parts share one regex deadline, as one grep has
+        n = self.size
+        found: list = [None] * n
+
+        def part(k: int) -> None:
+            request = (GREP_PART, {"args": args, "part": k, "parts": n, "deadline": stop}, *where)
+            try:
+                found[k] = self._request(request, "grep", deadline, priority)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by the caller below
+                found[k] = exc
+
+        helpers = [threading.Thread(target=part, args=(k,), daemon=True, name="rftgym-grep-part")
+                   for k in range(1, n)]
+        for t in helpers:
+            t.start()
+        part(0)
+        for t in helpers:
+            t.join()
+        for result in found:
+            if isinstance(result, BaseException):
+                raise result
+        return grep_merge(args, [out for out, _ in found]), sum(busy for _, busy in found)
 
     def ready(self, ws) -> bool:
         """Whether every worker has loaded ``ws``'s snapshot."""
@@ -385,15 +449,18 @@ class ReadPool:
                     self._ready.pop(next(iter(self._ready)))
         return len(done)
 
-    def _request(self, request: tuple, name: str, deadline: float | None) -> str:
-        """``request`` answered by an idle worker (see ``run``)."""
+    def _request(self, request: tuple, name: str, deadline: float | None,
+                 priority: float = 0.0) -> tuple[object, float]:
+        """``request`` answered by an idle worker (see ``run``): (the answer, seconds the worker took)."""
         try:
-            worker = self._take(deadline)
+            worker = self._take(deadline, priority)
         except TimeoutError:
             raise ToolError("TIMEOUT", f"{name} timed out waiting for a worker; narrow the request") from None
-        return self._call(worker, request, name, deadline)
+        start = time.perf_counter()
+        out = self._call(worker, request, name, deadline)
+        return out, time.perf_counter() - start
 
-    def _call(self, worker: _Worker, request: tuple, name: str, deadline: float | None) -> str:
+    def _call(self, worker: _Worker, request: tuple, name: str, deadline: float | None):
         """``request`` answered by ``worker``, which is given back after, or killed when it died or
         did not answer by ``deadline``."""
         try:
