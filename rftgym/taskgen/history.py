@@ -16,8 +16,8 @@ fix commits that modify 1 to 3 existing source files *and* change Python test fi
 the source change, ``test_patch`` the test change (other files, docs and changelogs, are left out
 of both). Each candidate is run: at the parent with ``test_patch`` applied, then with ``patch`` too,
 running the changed test files; ``FAIL_TO_PASS`` are the tests that do not pass before and pass
-after, ``PASS_TO_PASS`` those that pass in both. Then the tests that passed in either state are run
-``reruns`` more times (default 2) in the same two workspaces; a test whose outcome changes is flaky,
+after, ``PASS_TO_PASS`` those that pass in both. Then the tests that count are run ``reruns`` more
+times (default 2) in the same two workspaces (``run_candidate``); a test whose outcome changes is flaky,
 left out of both lists and named in the row's ``flaky`` (a JSON list, like the other two; empty with
 ``reruns=0``, nothing checked). A candidate with no fail-to-pass test, with a test that passes before
 and fails after, or whose every fail-to-pass test is flaky (drop reason ``flaky``) is dropped, and so is
@@ -154,9 +154,10 @@ def run_candidate(cand: dict[str, Any], spec: str, source: Any, sandbox: Any, im
     """``(SWE-bench row, "")`` for a candidate whose tests tell the fix apart, else ``(None, why)``.
 
     Each state (tests only, tests and fix) is run once on the changed test files; when that shows a
-    fail-to-pass test, the tests that passed in either state are run ``reruns`` more times in the same
-    workspaces, only those ids (as grading runs them). A test whose outcome in a state ever differs
-    from its first is flaky: it is in neither list, and named in the row's ``flaky``."""
+    fail-to-pass test, both are run ``reruns`` more times in the same workspaces, by test id (as
+    grading runs them): with the fix every test that passed in either state, without it those whose
+    outcome differs between the states. A test whose outcome in a state ever differs from its first
+    is flaky: it is in neither list, and named in the row's ``flaky``."""
     from rftgym.graders.tests import git_apply
     from rftgym.testrun import run_pytest
 
@@ -180,14 +181,19 @@ def run_candidate(cand: dict[str, Any], spec: str, source: Any, sandbox: Any, im
             return None, "a test that passes before the fix fails after it (or nothing ran)"
         if not any(v == "passed" and before.get(t) != "passed" for t, v in after.items()):
             return None, "no test fails before the fix and passes after it"  # reruns only take tests away
-        rerun = sorted(t for t in {**before, **after} if "passed" in (after.get(t), before.get(t)))
+        # Grading the gold patch runs FAIL_TO_PASS + PASS_TO_PASS with the fix: every test that passed in
+        # either state is rerun there. Without the fix only the tests that tell the states apart matter
+        # (a fail-to-pass test that sometimes passes would let no change score 1 on a lucky run).
+        tests = sorted({**before, **after})
+        rerun = [sorted(t for t in tests if (before.get(t) == "passed") != (after.get(t) == "passed")),
+                 sorted(t for t in tests if "passed" in (before.get(t), after.get(t)))]
         flaky: set[str] = set()
-        for _ in range(reruns if rerun else 0):
-            for k, (ws, first) in enumerate(zip(workspaces, outcomes)):
-                run = run_pytest(ws, rerun, timeout=timeout)
+        for _ in range(reruns):
+            for k, (ws, first, ids) in enumerate(zip(workspaces, outcomes, rerun)):
+                run = run_pytest(ws, ids, timeout=timeout)
                 if not run.trusted:
                     return None, f"test run not trusted ({'gold' if k else 'base'} rerun): {run.problem}"
-                flaky.update(t for t in rerun if run.outcomes.get(t) != first.get(t))
+                flaky.update(t for t in ids if run.outcomes.get(t) != first.get(t))
     finally:
         for ws in workspaces:
             sandbox.release(ws)
