@@ -143,3 +143,20 @@ def test_a_busy_pool_serves_waiting_requests_longest_expected_first(ws):
         assert done == [0.5, 0.2, 0.05, 0.01]
     finally:
         pool.close()
+
+
+def test_pool_split_sees_the_episode_changes(ws, pool):
+    """Edited, added and deleted files: the split grep reads the workspace as the plain one does."""
+    edit = ws.exec("printf 'def handler_new(event):\\n    return Event(event)\\n' > pkg/mod_00b.py && "
+                   "echo 'handler rewritten' > pkg/mod_07.py && rm pkg/mod_13.py", timeout=30)
+    assert edit.ok, edit.combined()
+    try:
+        assert pool.warm(ws) == 3
+        for args in [*ARGS[:5], {"pattern": "handler_new|rewritten"}]:
+            pool._cost["grep"] = 1.0
+            plain = get_tool("grep").run(ws, args)
+            assert pool.run("grep", args, ws, None) == plain
+        assert get_tool("grep").run(ws, {"pattern": "handler_new|rewritten"}).splitlines() == [
+            "pkg/mod_00b.py:1:def handler_new(event):", "pkg/mod_07.py:1:handler rewritten"]
+    finally:
+        ws.reset()

@@ -267,12 +267,28 @@ def _clamp_results(args: dict) -> int:
 
 
 def _slice(todo: list[str], files, part: int, parts: int) -> list[str]:
-    """The ``part``-th of ``parts`` contiguous slices of ``todo``, balanced by text length."""
-    sizes = [len(files.read_text(rel) or "") for rel in todo]
+    """The ``part``-th of ``parts`` contiguous slices of ``todo``, balanced by text length: the
+    snapshot's length of a file (kept with the snapshot: one dict lookup per file, not a read), the
+    text's for a file the snapshot lacks. The same in every process, whatever the episode changed."""
+    lengths = _snapshot_lengths(files.snapshot)
+    sizes = [lengths[rel] if rel in lengths else len(files.read_text(rel) or "") for rel in todo]
     ends = list(itertools.accumulate(sizes))
     whole = ends[-1] if ends else 0
     cut = [0] + [bisect.bisect_left(ends, whole * k / parts) for k in range(1, parts)] + [len(todo)]
     return todo[cut[part]:cut[part + 1]]
+
+
+def _snapshot_lengths(snap) -> dict[str, int]:
+    """``{path: text length}`` of ``snap``'s searchable files, computed once per snapshot and process."""
+    if snap is None:
+        return {}
+    lengths = snap.derived.get("text_lengths")
+    if lengths is None:
+        from rftgym.sandbox.safepath import _snapshot_safe_files
+
+        lengths = {rel: len(snap.read_text(rel) or "") for rel in _snapshot_safe_files(snap)}
+        snap.derived["text_lengths"] = lengths
+    return lengths
 
 
 def grep_merge(args: dict, parts: list[GrepPart]) -> str:
