@@ -120,7 +120,8 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
     """8 read calls as 8 turns of one call (the sequential baseline) against one turn of 8 through
     ``ToolExecutor``: every call on its own thread (the executor before the pool), with the pool off
     (``RFTGYM_READ_PROCESSES=0``: the CPU-bound reads one at a time), and on the worker processes
-    (``procpool``); medians of ``rounds`` alternating runs, results checked equal across paths.
+    (``procpool``), with a long grep split over the workers (the default) and with each grep on one
+    worker; medians of ``rounds`` alternating runs, results checked equal across paths.
 
     Reported apart: the first turn of 8 on the snapshot with no worker started (it runs here, one
     read at a time; then the workers start and load the snapshot's persisted indexes and texts), and
@@ -158,7 +159,17 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
     assert contents(first) == reference
     seq, threads, serial, pooled, unsplit = [], [], [], [], []
     split_at = procpool.SPLIT_GREP_S
-    for _ in range(rounds):
+
+    def pooled_turn(split: bool) -> float:
+        procpool.SPLIT_GREP_S = split_at if split else float("inf")  # inf: each grep on one worker
+        try:
+            t, out = timed(turn, cores)
+        finally:
+            procpool.SPLIT_GREP_S = split_at
+        assert contents(out) == reference
+        return t
+
+    for k in range(rounds):
         t, _ = timed(lambda: [r for call in calls for r in ex.run([call], ws)])
         seq.append(t)
         t, out = timed(turn, "0", str(10**9))  # not eligible: every call on its own thread (the old way)
@@ -167,16 +178,8 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
         t, out = timed(turn, "0")  # pool off: the CPU-bound reads one at a time (the lock lane)
         serial.append(t)
         assert contents(out) == reference
-        t, out = timed(turn, cores)
-        pooled.append(t)
-        assert contents(out) == reference
-        procpool.SPLIT_GREP_S = float("inf")  # each grep on one worker (the pool before grep splitting)
-        try:
-            t, out = timed(turn, cores)
-        finally:
-            procpool.SPLIT_GREP_S = split_at
-        unsplit.append(t)
-        assert contents(out) == reference
+        for split in ((True, False) if k % 2 == 0 else (False, True)):  # neither always goes first
+            (pooled if split else unsplit).append(pooled_turn(split))
     procpool.close_shared_pool()
     seq_ms, thr_ms, ser_ms, pool_ms, uns_ms = (round(statistics.median(x), 1)
                                                for x in (seq, threads, serial, pooled, unsplit))
@@ -185,6 +188,9 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
             "one_turn_processes_greps_unsplit_ms": uns_ms,
             "speedup_threads": round(seq_ms / thr_ms, 2), "speedup_pool_off": round(seq_ms / ser_ms, 2),
             "speedup_processes": round(seq_ms / pool_ms, 2), "speedup_processes_greps_unsplit": round(seq_ms / uns_ms, 2),
+            "speedup_processes_median_of_rounds": round(statistics.median(a / b for a, b in zip(seq, pooled)), 2),
+            "speedup_processes_greps_unsplit_median_of_rounds": round(
+                statistics.median(a / b for a, b in zip(seq, unsplit)), 2),
             "rounds_ms": {"eight_turns": [round(x, 1) for x in seq], "one_turn_processes": [round(x, 1) for x in pooled],
                           "one_turn_processes_greps_unsplit": [round(x, 1) for x in unsplit]},
             "first_turn_on_snapshot_ms": round(first_ms, 1), "workers_ready_after_ms": round(ready_ms, 1),
