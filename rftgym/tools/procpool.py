@@ -262,6 +262,21 @@ class PoolUnavailable(Exception):
     """No worker process could be started (e.g. out of processes): the caller runs the call itself."""
 
 
+class _Ticket:
+    """A request waiting for a worker: ordered by (-priority, arrival); ``event`` is set when it has
+    been handed ``worker``, or (``worker`` None) the slot to start a new one."""
+
+    __slots__ = ("key", "event", "worker")
+
+    def __init__(self, priority: float, arrival: int) -> None:
+        self.key = (-priority, arrival)
+        self.event = threading.Event()
+        self.worker: _Worker | None = None
+
+    def __lt__(self, other: _Ticket) -> bool:
+        return self.key < other.key
+
+
 class ReadPool:
     """A fixed number of worker processes; a call takes an idle one (starting it if needed) or waits.
 
@@ -278,34 +293,33 @@ class ReadPool:
         self._ready: dict[str, None] = {}  # snapshot trees every worker has loaded, least recent first
         self._cost: dict[str, float] = dict(_PRIOR_COST)  # tool -> running mean of its call time (s)
         self._warming: set[str] = set()
-        self._waiting: list[tuple[float, int]] = []  # heap of (-priority, arrival) of requests waiting
+        self._waiting: list[_Ticket] = []  # heap of the requests waiting for a worker, first served first
         self._arrivals = itertools.count()
         self._cond = threading.Condition()
 
     def _take(self, deadline: float | None, priority: float = 0.0) -> _Worker:
-        """An idle worker (or a new one while fewer than ``size`` run); waiting requests are served
-        highest ``priority`` (expected seconds) first, ties in arrival order - whatever order their
-        threads reach the pool in."""
+        """An idle worker (or a new one while fewer than ``size`` run). Requests that must wait are
+        served highest ``priority`` (expected seconds) first, ties in arrival order, whatever order
+        their threads reach the pool in: a freed worker is handed to the first of them, and only that
+        thread is woken (not every waiting one, whose wake-ups would cost the workers CPU)."""
         with self._cond:
-            ticket = (-priority, next(self._arrivals))
+            ticket = _Ticket(priority, next(self._arrivals))
             heapq.heappush(self._waiting, ticket)
-            try:
-                while not ((self._idle or self._started < self.size) and self._waiting[0] == ticket):
-                    left = None if deadline is None else deadline - time.monotonic()
-                    if left is not None and left <= 0:
-                        raise TimeoutError
-                    self._cond.wait(left)
-                heapq.heappop(self._waiting)
-            except BaseException:
-                self._waiting.remove(ticket)
-                heapq.heapify(self._waiting)
-                raise
-            finally:
-                self._cond.notify_all()  # the next in line may take another free worker
-            if self._idle:
-                return self._idle.pop()
-            self._started += 1
+            self._hand_out()
         try:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not ticket.event.wait(left):
+                with self._cond:
+                    if not ticket.event.is_set():
+                        self._waiting.remove(ticket)
+                        heapq.heapify(self._waiting)
+                        raise TimeoutError
+        except BaseException:
+            self._drop(ticket)
+            raise
+        if ticket.worker is not None:
+            return ticket.worker
+        try:  # the slot of a worker not started yet (or gone): start it here, outside the lock
             return _Worker()
         except OSError as exc:
             self._lost()
@@ -314,20 +328,45 @@ class ReadPool:
             self._lost()
             raise
 
+    def _hand_out(self) -> None:
+        """Give the free workers (and the slots of workers not started) to the first waiting tickets.
+        Called holding ``_cond``."""
+        while self._waiting and (self._idle or self._started < self.size):
+            ticket = heapq.heappop(self._waiting)
+            if self._idle:
+                ticket.worker = self._idle.pop()
+            else:
+                self._started += 1
+            ticket.event.set()
+
+    def _drop(self, ticket: _Ticket) -> None:
+        """A waiting request gave up (timeout, interrupt): what it was handed goes back to the pool."""
+        with self._cond:
+            if not ticket.event.is_set():
+                if ticket in self._waiting:
+                    self._waiting.remove(ticket)
+                    heapq.heapify(self._waiting)
+                return
+        if ticket.worker is not None:
+            self._give(ticket.worker)
+        else:
+            self._lost()
+
     def _lost(self) -> None:
         """A worker is gone (killed or failed to start): its replacement will have loaded nothing."""
         with self._cond:
             self._started -= 1
             self._ready.clear()
-            self._cond.notify_all()
+            self._hand_out()
 
     def _give(self, worker: _Worker) -> None:
         with self._cond:
             if not self._closed:
                 self._idle.append(worker)
-                self._cond.notify_all()
+                self._hand_out()
                 return
             self._started -= 1
+            self._hand_out()
         worker.kill()
 
     @staticmethod
