@@ -120,8 +120,8 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
     """8 read calls as 8 turns of one call (the sequential baseline) against one turn of 8 through
     ``ToolExecutor``: every call on its own thread (the executor before the pool), with the pool off
     (``RFTGYM_READ_PROCESSES=0``: the CPU-bound reads one at a time), and on the worker processes
-    (``procpool``), with a long grep split over the workers (the default) and with each grep on one
-    worker; medians of ``rounds`` alternating runs, results checked equal across paths.
+    (``procpool``): as it runs by default (the turn's last long grep split over the workers), with
+    each grep on one worker, and with every long grep split; medians of ``rounds`` alternating runs, results checked equal across paths.
 
     Reported apart: the first turn of 8 on the snapshot with no worker started (it runs here, one
     read at a time; then the workers start and load the snapshot's persisted indexes and texts), and
@@ -157,15 +157,18 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
     ready_ms = (time.perf_counter() - t0) * 1000
     del os.environ["RFTGYM_READ_PROCESSES"]
     assert contents(first) == reference
-    seq, threads, serial, pooled, unsplit = [], [], [], [], []
+    seq, threads, serial, pooled, unsplit, split_all = [], [], [], [], [], []
     split_at = procpool.SPLIT_GREP_S
 
-    def pooled_turn(split: bool) -> float:
-        procpool.SPLIT_GREP_S = split_at if split else float("inf")  # inf: each grep on one worker
+    def pooled_turn(split: str) -> float:
+        """``last``: the default (the last long grep of the turn split); ``always``: every long grep
+        split; ``never``: each grep on one worker (the pool before grep splitting)."""
+        procpool.SPLIT_GREP_S = float("inf") if split == "never" else split_at
+        procpool.SPLIT_ONLY_THE_LAST = split != "always"
         try:
             t, out = timed(turn, cores)
         finally:
-            procpool.SPLIT_GREP_S = split_at
+            procpool.SPLIT_GREP_S, procpool.SPLIT_ONLY_THE_LAST = split_at, True
         assert contents(out) == reference
         return t
 
@@ -178,21 +181,24 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
         t, out = timed(turn, "0")  # pool off: the CPU-bound reads one at a time (the lock lane)
         serial.append(t)
         assert contents(out) == reference
-        for split in ((True, False) if k % 2 == 0 else (False, True)):  # neither always goes first
-            (pooled if split else unsplit).append(pooled_turn(split))
+        modes = ("last", "never", "always")
+        for split in modes[k % 3:] + modes[:k % 3]:  # none always goes first
+            {"last": pooled, "never": unsplit, "always": split_all}[split].append(pooled_turn(split))
     procpool.close_shared_pool()
-    seq_ms, thr_ms, ser_ms, pool_ms, uns_ms = (round(statistics.median(x), 1)
-                                               for x in (seq, threads, serial, pooled, unsplit))
+    seq_ms, thr_ms, ser_ms, pool_ms, uns_ms, all_ms = (round(statistics.median(x), 1)
+                                                       for x in (seq, threads, serial, pooled, unsplit, split_all))
     return {"calls": [c.name for c in calls], "workers": int(cores), "eight_turns_ms": seq_ms,
             "one_turn_threads_ms": thr_ms, "one_turn_pool_off_ms": ser_ms, "one_turn_processes_ms": pool_ms,
-            "one_turn_processes_greps_unsplit_ms": uns_ms,
+            "one_turn_processes_greps_unsplit_ms": uns_ms, "one_turn_processes_every_grep_split_ms": all_ms,
             "speedup_threads": round(seq_ms / thr_ms, 2), "speedup_pool_off": round(seq_ms / ser_ms, 2),
             "speedup_processes": round(seq_ms / pool_ms, 2), "speedup_processes_greps_unsplit": round(seq_ms / uns_ms, 2),
+            "speedup_processes_every_grep_split": round(seq_ms / all_ms, 2),
             "speedup_processes_median_of_rounds": round(statistics.median(a / b for a, b in zip(seq, pooled)), 2),
             "speedup_processes_greps_unsplit_median_of_rounds": round(
                 statistics.median(a / b for a, b in zip(seq, unsplit)), 2),
             "rounds_ms": {"eight_turns": [round(x, 1) for x in seq], "one_turn_processes": [round(x, 1) for x in pooled],
-                          "one_turn_processes_greps_unsplit": [round(x, 1) for x in unsplit]},
+                          "one_turn_processes_greps_unsplit": [round(x, 1) for x in unsplit],
+                          "one_turn_processes_every_grep_split": [round(x, 1) for x in split_all]},
             "first_turn_on_snapshot_ms": round(first_ms, 1), "workers_ready_after_ms": round(ready_ms, 1),
             "rounds": rounds}
 

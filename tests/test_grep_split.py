@@ -96,15 +96,15 @@ def pool(monkeypatch):
 
 
 def test_pool_splits_a_grep_over_its_workers_with_the_same_text(ws, pool, monkeypatch):
-    sent = []
-    real = procpool.ReadPool._request
-
-    def recording(self, request, name, deadline, priority=0.0):
-        sent.append(request[0])
-        return real(self, request, name, deadline, priority)
-
-    monkeypatch.setattr(procpool.ReadPool, "_request", recording)
     assert pool.warm(ws) == 3
+    sent = []
+    real = procpool.ReadPool._call
+
+    def recording(self, worker, request, name, deadline):
+        sent.append(request[0])
+        return real(self, worker, request, name, deadline)
+
+    monkeypatch.setattr(procpool.ReadPool, "_call", recording)
     for args in ARGS:
         pool._cost["grep"] = 1.0  # as measured on a big repo (this one's greps take a millisecond)
         assert pool.run("grep", args, ws, None) == get_tool("grep").run(ws, args)
@@ -160,3 +160,40 @@ def test_pool_split_sees_the_episode_changes(ws, pool):
             "pkg/mod_00b.py:1:def handler_new(event):", "pkg/mod_07.py:1:handler rewritten"]
     finally:
         ws.reset()
+
+
+def test_a_grep_is_not_split_while_another_long_call_waits(ws, monkeypatch):
+    """Only the last long call of a turn is split: while another waits, this one keeps its worker."""
+    pool = procpool.ReadPool(2)
+    try:
+        assert pool.warm(ws) == 2
+        sent = []
+        real = procpool.ReadPool._call
+
+        def recording(self, worker, request, name, deadline):
+            sent.append(request[0])
+            return real(self, worker, request, name, deadline)
+
+        monkeypatch.setattr(procpool.ReadPool, "_call", recording)
+        pool._cost["grep"] = 1.0
+        busy = [pool._take(None), pool._take(None)]
+        grep = threading.Thread(target=pool.run, args=("grep", ARGS[1], ws, None))
+        grep.start()
+        while len(pool._waiting) < 1:
+            time.sleep(0.001)
+        request = ("find_symbol", {"name": "Event"}, str(ws.root), str(ws.snapshot.tree), ws.snapshot.repo,
+                   ws.snapshot.commit, frozenset(), None)
+        other = threading.Thread(target=pool._request, args=(request, "find_symbol", None, 0.5))
+        other.start()
+        while len(pool._waiting) < 2:
+            time.sleep(0.001)
+        pool._give(busy.pop())  # to the grep (expected longest), with find_symbol (0.5 s expected) waiting
+        grep.join(30)
+        pool._give(busy.pop())
+        other.join(30)
+        assert sent == ["grep", "find_symbol"]
+        sent.clear()
+        assert pool.run("grep", ARGS[1], ws, None) == get_tool("grep").run(ws, ARGS[1])
+        assert sent == [procpool.GREP_PART] * 2  # alone: split
+    finally:
+        pool.close()

@@ -26,9 +26,10 @@ does not compete with the turn for the cores.
 - **Longest first, greps split.** A pooled turn hands its calls to the workers longest first (a
   running mean per tool): the executor starts them in that order, and a free worker goes to the
   waiting request with the longest expected time, whatever order their threads arrive in. A grep
-  expected to take ``SPLIT_GREP_S`` (20 ms) or more runs as one slice of its file list per worker,
-  merged in order into the text the plain grep gives (``search.grep_part``/``grep_merge``), so a
-  turn of three 50 ms greps and five 10 ms calls keeps both workers of 2 busy to its end.
+  expected to take ``SPLIT_GREP_S`` (20 ms) or more that finds no other long call waiting (the
+  last long one of its turn) runs as one slice of its file list per worker, merged in order into
+  the text the plain grep gives (``search.grep_part``/``grep_merge``): the turn's tail is shared
+  instead of one worker finishing a 50 ms grep while the others idle.
 - ``RFTGYM_READ_PROCESSES=0`` turns the pool off (the CPU-bound reads of a turn then run in this
   process one at a time); ``=N`` sets its size (default: the usable cores, at most 4; below 2 there
   is no pool). Snapshots under ``RFTGYM_READ_POOL_MIN_FILES`` (300) files stay on threads. A worker that cannot be started leaves the call to this process
@@ -55,6 +56,7 @@ from rftgym.tools import ToolError
 POOLED_TOOLS = frozenset({"search_code", "grep", "find_symbol"})
 _PRIOR_COST = {"grep": 0.05, "search_code": 0.01, "find_symbol": 0.01}  # seconds on a big repo, until measured
 SPLIT_GREP_S = 0.02  # a grep expected to take this long (its running mean) is split across the workers
+SPLIT_ONLY_THE_LAST = True  # ... when no other such call waits for a worker (see ReadPool._split_grep)
 WARM = "__warm__"  # the request that loads a snapshot into a worker without running a tool
 GREP_PART = "__grep_part__"  # one slice of a grep's file list (``search.grep_part``)
 _HEADER = struct.Struct("<Q")
@@ -391,9 +393,10 @@ class ReadPool:
         its ``ToolError``, ``WorkerFailed`` for another exception; ``ToolError('TIMEOUT')`` past
         ``deadline`` (the worker is killed); ``PoolUnavailable`` when no worker can be started.
 
-        A ``grep`` expected to take ``SPLIT_GREP_S`` or more is split: one slice of its file list per
-        worker (``search.grep_part``), merged in order (``search.grep_merge``) into the same text, so
-        that a turn of a few long greps and some short calls keeps every worker busy to its end."""
+        A ``grep`` expected to take ``SPLIT_GREP_S`` or more that finds no other long call waiting is
+        split: one slice of its file list per worker (``search.grep_part``), merged in order
+        (``search.grep_merge``) into the same text, so that a turn of a few long greps and some short
+        calls keeps every worker busy to its end (``_split_grep``)."""
         changed, files = self.view(ws) if view is None else view
         where = (str(ws.root), str(ws.snapshot.tree), ws.snapshot.repo, ws.snapshot.commit, changed, files)
         priority = self.cost(name)
@@ -405,18 +408,36 @@ class ReadPool:
         return out
 
     def _split_grep(self, args: dict, where: tuple, priority: float, deadline: float | None) -> tuple[str, float]:
-        """``grep`` as ``size`` parts on as many workers (see ``run``): (its text, the parts' busy seconds).
-        A part's error is the call's (the first part's, in file order, when several fail)."""
+        """``grep`` on the workers (see ``run``): (its text, the workers' busy seconds). It takes a worker
+        like any call; then, unless another long call still waits for one (``SPLIT_ONLY_THE_LAST``:
+        that one would keep the other workers busy anyway, and a split costs each part its own pass
+        over the file list and its own shown hits), it runs as ``size`` parts: the first on this
+        worker, the others on the next free ones, ahead of the shorter calls. A part's error is the
+        call's (the first part's, in file order, when several fail)."""
         from rftgym.tools.search import _GREP_SECONDS, grep_merge
 
         stop = time.monotonic() + _GREP_SECONDS  # the parts share one regex deadline, as one grep has
+        try:
+            worker = self._take(deadline, priority)
+        except TimeoutError:
+            raise ToolError("TIMEOUT", "grep timed out waiting for a worker; narrow the request") from None
+        with self._cond:
+            others = any(-t.key[0] >= SPLIT_GREP_S for t in self._waiting)
+        if SPLIT_ONLY_THE_LAST and others:
+            start = time.perf_counter()
+            out = self._call(worker, ("grep", args, *where), "grep", deadline)
+            return out, time.perf_counter() - start
         n = self.size
         found: list = [None] * n
 
         def part(k: int) -> None:
             request = (GREP_PART, {"args": args, "part": k, "parts": n, "deadline": stop}, *where)
             try:
-                found[k] = self._request(request, "grep", deadline, priority)
+                if k:
+                    found[k] = self._request(request, "grep", deadline, priority)
+                else:
+                    start = time.perf_counter()
+                    found[k] = self._call(worker, request, "grep", deadline), time.perf_counter() - start
             except BaseException as exc:  # noqa: BLE001 - re-raised by the caller below
                 found[k] = exc
 
