@@ -351,8 +351,10 @@ class ReadPool:
                 return
         if ticket.worker is not None:
             self._give(ticket.worker)
-        else:
-            self._lost()
+            return
+        with self._cond:  # an unused slot: nothing was lost, the loaded snapshots stay ready
+            self._started -= 1
+            self._hand_out()
 
     def _lost(self) -> None:
         """A worker is gone (killed or failed to start): its replacement will have loaded nothing."""
