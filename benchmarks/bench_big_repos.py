@@ -9,11 +9,12 @@ with a fresh rftgym cache:
   persisted indexes); the same for a second commit with ``RFTGYM_INDEX_AT_SNAPSHOT=0``, whose first
   calls build the indexes;
 - warm calls of every read tool, calls after an edit (incremental index), reset;
-- 8 read calls in one turn (threads; worker processes) against the same 8 in 8 turns, and the
-  memory of each read worker;
+- 8 read calls in one turn (threads; worker processes, with each grep split over the workers and
+  without) against the same 8 in 8 turns, rounds alternating, and the memory of each read worker;
 - ``rg`` / ``git grep`` on the same tree in the same run.
 
     python benchmarks/bench_big_repos.py [--packages transformers ray] [--out benchmarks/results/bench_big_repos.json]
+    python benchmarks/bench_big_repos.py --only 8reads [--rounds 15]   # just the turn of 8 reads (~1 min)
 
 Run it under ``taskset -c 0,1`` to measure "on 2 cores" on a bigger machine (the pool sizes itself
 to the usable cores).
@@ -119,7 +120,8 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
     """8 read calls as 8 turns of one call (the sequential baseline) against one turn of 8 through
     ``ToolExecutor``: every call on its own thread (the executor before the pool), with the pool off
     (``RFTGYM_READ_PROCESSES=0``: the CPU-bound reads one at a time), and on the worker processes
-    (``procpool``); medians of ``rounds`` alternating runs, results checked equal across paths.
+    (``procpool``): as it runs by default (the turn's last long grep split over the workers), with
+    each grep on one worker, and with every long grep split; medians of ``rounds`` alternating runs, results checked equal across paths.
 
     Reported apart: the first turn of 8 on the snapshot with no worker started (it runs here, one
     read at a time; then the workers start and load the snapshot's persisted indexes and texts), and
@@ -155,8 +157,22 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
     ready_ms = (time.perf_counter() - t0) * 1000
     del os.environ["RFTGYM_READ_PROCESSES"]
     assert contents(first) == reference
-    seq, threads, serial, pooled = [], [], [], []
-    for _ in range(rounds):
+    seq, threads, serial, pooled, unsplit, split_all = [], [], [], [], [], []
+    split_at = procpool.SPLIT_GREP_S
+
+    def pooled_turn(split: str) -> float:
+        """``last``: the default (the last long grep of the turn split); ``always``: every long grep
+        split; ``never``: each grep on one worker (the pool before grep splitting)."""
+        procpool.SPLIT_GREP_S = float("inf") if split == "never" else split_at
+        procpool.SPLIT_ONLY_THE_LAST = split != "always"
+        try:
+            t, out = timed(turn, cores)
+        finally:
+            procpool.SPLIT_GREP_S, procpool.SPLIT_ONLY_THE_LAST = split_at, True
+        assert contents(out) == reference
+        return t
+
+    for k in range(rounds):
         t, _ = timed(lambda: [r for call in calls for r in ex.run([call], ws)])
         seq.append(t)
         t, out = timed(turn, "0", str(10**9))  # not eligible: every call on its own thread (the old way)
@@ -165,15 +181,24 @@ def bench_turn_of_8(ws, package: str, rounds: int = 5) -> dict:
         t, out = timed(turn, "0")  # pool off: the CPU-bound reads one at a time (the lock lane)
         serial.append(t)
         assert contents(out) == reference
-        t, out = timed(turn, cores)
-        pooled.append(t)
-        assert contents(out) == reference
+        modes = ("last", "never", "always")
+        for split in modes[k % 3:] + modes[:k % 3]:  # none always goes first
+            {"last": pooled, "never": unsplit, "always": split_all}[split].append(pooled_turn(split))
     procpool.close_shared_pool()
-    seq_ms, thr_ms, ser_ms, pool_ms = (round(statistics.median(x), 1) for x in (seq, threads, serial, pooled))
+    seq_ms, thr_ms, ser_ms, pool_ms, uns_ms, all_ms = (round(statistics.median(x), 1)
+                                                       for x in (seq, threads, serial, pooled, unsplit, split_all))
     return {"calls": [c.name for c in calls], "workers": int(cores), "eight_turns_ms": seq_ms,
             "one_turn_threads_ms": thr_ms, "one_turn_pool_off_ms": ser_ms, "one_turn_processes_ms": pool_ms,
+            "one_turn_processes_greps_unsplit_ms": uns_ms, "one_turn_processes_every_grep_split_ms": all_ms,
             "speedup_threads": round(seq_ms / thr_ms, 2), "speedup_pool_off": round(seq_ms / ser_ms, 2),
-            "speedup_processes": round(seq_ms / pool_ms, 2),
+            "speedup_processes": round(seq_ms / pool_ms, 2), "speedup_processes_greps_unsplit": round(seq_ms / uns_ms, 2),
+            "speedup_processes_every_grep_split": round(seq_ms / all_ms, 2),
+            "speedup_processes_median_of_rounds": round(statistics.median(a / b for a, b in zip(seq, pooled)), 2),
+            "speedup_processes_greps_unsplit_median_of_rounds": round(
+                statistics.median(a / b for a, b in zip(seq, unsplit)), 2),
+            "rounds_ms": {"eight_turns": [round(x, 1) for x in seq], "one_turn_processes": [round(x, 1) for x in pooled],
+                          "one_turn_processes_greps_unsplit": [round(x, 1) for x in unsplit],
+                          "one_turn_processes_every_grep_split": [round(x, 1) for x in split_all]},
             "first_turn_on_snapshot_ms": round(first_ms, 1), "workers_ready_after_ms": round(ready_ms, 1),
             "rounds": rounds}
 
@@ -186,7 +211,27 @@ def _rss_mb(pid: int) -> float | None:
         return None
 
 
-def bench_package(package: str, work: Path, previous_impl: bool = False) -> dict:
+def bench_eight_reads_only(package: str, work: Path, rounds: int) -> dict:
+    """Only ``one_turn_of_8_reads`` (``--only 8reads``): materialise, snapshot, one workspace, the turn."""
+    os.environ["RFTGYM_CACHE"] = str(work / "cache")
+    os.environ["RFTGYM_WORKDIR"] = str(work / "ws")
+    from rftgym.sandbox import repos as R
+    from rftgym.sandbox.local import LocalSandbox
+
+    repo, n_files = materialise(package, work / f"src-{package}")
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    R.snapshot(str(repo), sha)
+    with LocalSandbox() as sb:
+        ws = sb.open(str(repo), sha)
+        load = round(os.getloadavg()[0], 2)
+        res = {"package": package, "version": _version(package), "files": n_files, "load_avg_1m_before": load,
+               "one_turn_of_8_reads": bench_turn_of_8(ws, package, rounds)}
+        res["load_avg_1m_after"] = round(os.getloadavg()[0], 2)
+        ws.close()
+    return res
+
+
+def bench_package(package: str, work: Path, previous_impl: bool = False, rounds: int = 5) -> dict:
     os.environ["RFTGYM_CACHE"] = str(work / "cache")
     os.environ["RFTGYM_WORKDIR"] = str(work / "ws")
     from rftgym.sandbox import repos as R
@@ -239,7 +284,7 @@ def bench_package(package: str, work: Path, previous_impl: bool = False) -> dict
             "list_dir": median_ms(lambda: call(ws, "list_dir", path=package, depth=2)),
             "read_file": median_ms(lambda: call(ws, "read_file", path=some_py)),
         }
-        res["one_turn_of_8_reads"] = bench_turn_of_8(ws, package)
+        res["one_turn_of_8_reads"] = bench_turn_of_8(ws, package, rounds)
         res["one_turn_of_8_reads"]["worker_rss_mb"] = _worker_rss(ws, procpool)
         edit = ws.exec(f"printf '\\ndef bench_added_symbol():\\n    return 1\\n' >> {some_py}", timeout=30)
         assert edit.ok, edit.combined()
@@ -294,7 +339,13 @@ def main() -> None:
     ap.add_argument("--previous-impl", action="store_true",
                     help="also time the previous implementation's full rebuild per call (tens of seconds)")
     ap.add_argument("--note", default="", help="where and how this ran (stored with the results)")
+    ap.add_argument("--only", choices=["8reads"], default=None,
+                    help="8reads: only the turn of 8 read calls (written to results/bench_big_repos_8reads.json)")
+    ap.add_argument("--rounds", type=int, default=None, help="rounds of the 8-reads comparison (default 5; "
+                    "15 with --only 8reads)")
     args = ap.parse_args()
+    if args.only and args.out == ap.get_default("out"):
+        args.out = str(Path(__file__).parent / "results" / "bench_big_repos_8reads.json")
     from rftgym.tools.procpool import usable_cores
 
     results = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
@@ -302,7 +353,10 @@ def main() -> None:
                            "platform": platform.platform(), "note": args.note}, "packages": []}
     for package in args.packages:
         with tempfile.TemporaryDirectory(prefix=f"rftgym-bench-{package}-") as tmp:
-            r = bench_package(package, Path(tmp), args.previous_impl)
+            if args.only:
+                r = bench_eight_reads_only(package, Path(tmp), args.rounds or 15)
+            else:
+                r = bench_package(package, Path(tmp), args.previous_impl, args.rounds or 5)
             print(json.dumps(r, indent=2), flush=True)
             results["packages"].append(r)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

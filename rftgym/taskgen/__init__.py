@@ -9,7 +9,8 @@ commit and seed give a byte-identical file.
 - ``bugfix``: mutants caught by the repo's tests (``rftgym.taskgen.mutation``); ``source="history"``
   fix commits with their tests, as validated SWE-bench rows (``rftgym.taskgen.history.generate_bugfix``,
   ``recipes=`` a recipes file for the repo's environment, ``max_candidates=`` how many fix commits
-  to run, ``dropped=`` a ``(sha, why)`` callback for those that do not become rows).
+  to run, ``reruns=`` extra runs that find flaky tests (default 2), ``dropped=`` a ``(sha, why)``
+  callback for those that do not become rows).
 - ``localization``: ``source="mutation"`` (default) the same mutants with their file as the answer;
   ``source="history"`` fix commits from git history (``rftgym.taskgen.history``).
 - ``qa``: code questions with verifiable answers (``rftgym.taskgen.qa``), for CodeQA-v0.
@@ -35,8 +36,8 @@ def _bugfix(repo: str, **options: Any) -> list[dict[str, Any]]:
 
 
 def _mutation_options(options: dict[str, Any]) -> dict[str, Any]:
-    """``options`` less those only history generation reads (recipes, candidate cap, drop reports)."""
-    return {k: v for k, v in options.items() if k not in ("recipes", "max_candidates", "dropped")}
+    """``options`` less those only history generation reads (recipes, candidate cap, reruns, drop reports)."""
+    return {k: v for k, v in options.items() if k not in ("recipes", "max_candidates", "reruns", "dropped")}
 
 
 def _localization(repo: str, *, source: str = "mutation", **options: Any) -> list[dict[str, Any]]:

@@ -41,6 +41,8 @@ def generate_cmd(
                                            "environment (rftgym.sandbox.recipes)"),
     max_candidates: Optional[int] = typer.Option(None, help="bugfix --source history: run at most this many fix "
                                                  "commits, newest first (default: 3 x --n)"),
+    reruns: int = typer.Option(2, min=0, help="bugfix --source history: run the tests of each state this many more "
+                               "times; tests whose outcome changes are flaky and left out (0: no reruns)"),
 ) -> None:
     """Generate tasks from a repository: mutants caught by its tests, or fix commits from its history."""
     from rftgym.sandbox import SandboxError
@@ -62,7 +64,7 @@ def generate_cmd(
         try:
             rows = generate(kind, repo, n=n, seed=seed, source=source, commit=commit, workers=workers,
                             timeout=timeout, recipes=str(recipes) if recipes else None,
-                            max_candidates=max_candidates, dropped=dropped, progress=progress)
+                            max_candidates=max_candidates, reruns=reruns, dropped=dropped, progress=progress)
         except (TaskgenError, SandboxError) as exc:
             _fail(str(exc))
     if drops:

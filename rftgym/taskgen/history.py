@@ -16,9 +16,12 @@ fix commits that modify 1 to 3 existing source files *and* change Python test fi
 the source change, ``test_patch`` the test change (other files, docs and changelogs, are left out
 of both). Each candidate is run: at the parent with ``test_patch`` applied, then with ``patch`` too,
 running the changed test files; ``FAIL_TO_PASS`` are the tests that do not pass before and pass
-after, ``PASS_TO_PASS`` those that pass in both. A candidate with no fail-to-pass test, or with a
-test that passes before and fails after, is dropped, and so is a patch seen already (a fix
-cherry-picked onto another branch). Tests run in the environment the repo's recipe
+after, ``PASS_TO_PASS`` those that pass in both. Then the tests that count are run ``reruns`` more
+times (default 2) in the same two workspaces (``run_candidate``); a test whose outcome changes is flaky,
+left out of both lists and named in the row's ``flaky`` (a JSON list, like the other two; empty with
+``reruns=0``, nothing checked). A candidate with no fail-to-pass test, with a test that passes before
+and fails after, or whose every fail-to-pass test is flaky (drop reason ``flaky``) is dropped, and so is
+a patch seen already (a fix cherry-picked onto another branch). Tests run in the environment the repo's recipe
 gives (``recipes=``: a recipes file, ``rftgym.sandbox.recipes``), else in rftgym's interpreter.
 """
 
@@ -147,37 +150,64 @@ def _instance_id(spec: str, sha: str) -> str:
 
 
 def run_candidate(cand: dict[str, Any], spec: str, source: Any, sandbox: Any, image: str | None,
-                  timeout: float) -> tuple[dict[str, Any] | None, str]:
-    """``(SWE-bench row, "")`` for a candidate whose tests tell the fix apart, else ``(None, why)``."""
+                  timeout: float, reruns: int = 0) -> tuple[dict[str, Any] | None, str]:
+    """``(SWE-bench row, "")`` for a candidate whose tests tell the fix apart, else ``(None, why)``.
+
+    Each state (tests only, tests and fix) is run once on the changed test files; when that shows a
+    fail-to-pass test, both are run ``reruns`` more times in the same workspaces, by test id (as
+    grading runs them): with the fix every test that passed in either state, without it those whose
+    outcome differs between the states. A test whose outcome in a state ever differs from its first
+    is flaky: it is in neither list, and named in the row's ``flaky``."""
     from rftgym.graders.tests import git_apply
     from rftgym.testrun import run_pytest
 
     patch = _git(source, "diff", "--no-renames", cand["parent"], cand["sha"], "--", *cand["src"])
     test_patch = _git(source, "diff", "--no-renames", cand["parent"], cand["sha"], "--", *cand["tests"])
-    outcomes = []
-    for with_fix in (False, True):
-        ws = sandbox.open(spec, cand["parent"], image=image)
-        try:
+    workspaces: list[Any] = []
+    try:
+        outcomes = []
+        for with_fix in (False, True):
+            ws = sandbox.open(spec, cand["parent"], image=image)
+            workspaces.append(ws)
             failed = git_apply(ws, test_patch) or (git_apply(ws, patch) if with_fix else None)
             if failed:
                 return None, f"patch does not apply: {failed[:200]}"
             run = run_pytest(ws, cand["tests"], timeout=timeout)
-        finally:
+            if not run.trusted:
+                return None, f"test run not trusted ({'gold' if with_fix else 'base'}): {run.problem}"
+            outcomes.append(run.outcomes)
+        before, after = outcomes
+        if not after:
+            return None, "a test that passes before the fix fails after it (or nothing ran)"
+        if not any(v == "passed" and before.get(t) != "passed" for t, v in after.items()):
+            return None, "no test fails before the fix and passes after it"  # reruns only take tests away
+        # Grading the gold patch runs FAIL_TO_PASS + PASS_TO_PASS with the fix: every test that passed in
+        # either state is rerun there. Without the fix only the tests that tell the states apart matter
+        # (a fail-to-pass test that sometimes passes would let no change score 1 on a lucky run).
+        tests = sorted({**before, **after})
+        rerun = [sorted(t for t in tests if (before.get(t) == "passed") != (after.get(t) == "passed")),
+                 sorted(t for t in tests if "passed" in (before.get(t), after.get(t)))]
+        flaky: set[str] = set()
+        for _ in range(reruns):
+            for k, (ws, first, ids) in enumerate(zip(workspaces, outcomes, rerun)):
+                run = run_pytest(ws, ids, timeout=timeout)
+                if not run.trusted:
+                    return None, f"test run not trusted ({'gold' if k else 'base'} rerun): {run.problem}"
+                flaky.update(t for t in ids if run.outcomes.get(t) != first.get(t))
+    finally:
+        for ws in workspaces:
             sandbox.release(ws)
-        if not run.trusted:
-            return None, f"test run not trusted ({'gold' if with_fix else 'base'}): {run.problem}"
-        outcomes.append(run.outcomes)
-    before, after = outcomes
-    if not after or any(after.get(t) != "passed" for t, v in before.items() if v == "passed"):
+    stable = {t: v for t, v in after.items() if t not in flaky}
+    if any(stable.get(t) != "passed" for t, v in before.items() if v == "passed" and t not in flaky):
         return None, "a test that passes before the fix fails after it (or nothing ran)"
-    f2p = sorted(t for t, v in after.items() if v == "passed" and before.get(t) != "passed")
-    p2p = sorted(t for t, v in after.items() if v == "passed" and before.get(t) == "passed")
+    f2p = sorted(t for t, v in stable.items() if v == "passed" and before.get(t) != "passed")
+    p2p = sorted(t for t, v in stable.items() if v == "passed" and before.get(t) == "passed")
     if not f2p:
-        return None, "no test fails before the fix and passes after it"
+        return None, f"flaky: every fail-to-pass test changes outcome on a rerun ({', '.join(sorted(flaky))[:200]})"
     return {"instance_id": _instance_id(spec, cand["sha"]), "repo": spec, "base_commit": cand["parent"],
             "patch": patch, "test_patch": test_patch, "problem_statement": commit_prompt(cand["message"]),
             "hints_text": "", "created_at": cand["date"], "FAIL_TO_PASS": json.dumps(f2p),
-            "PASS_TO_PASS": json.dumps(p2p), "fix_commit": cand["sha"]}, ""
+            "PASS_TO_PASS": json.dumps(p2p), "flaky": json.dumps(sorted(flaky)), "fix_commit": cand["sha"]}, ""
 
 
 def _ignore(sha: str, why: str) -> None:
@@ -197,14 +227,17 @@ def _build_env(image: str) -> None:
 
 def generate_bugfix(repo: str, *, n: int | None = None, seed: int = 0, commit: str | None = None,
                     workers: int = 2, timeout: float = 120.0, recipes: str | Path | None = None,
-                    max_candidates: int | None = None, progress: Progress = no_progress,
+                    max_candidates: int | None = None, reruns: int = 2, progress: Progress = no_progress,
                     dropped: Callable[[str, str], None] | None = None, **_: Any) -> list[dict[str, Any]]:
     """Validated SWE-bench bug-fix rows from the history of ``repo`` (see the module docstring), newest
     first; at most ``n`` rows from at most ``max_candidates`` candidates (default ``3 * n``).
+    ``reruns``: extra runs of each state's passing tests, to leave flaky ones out (0: none).
     ``dropped(fix commit sha, why)`` is called for each candidate that does not become a row."""
     from rftgym.sandbox.local import LocalSandbox
     from rftgym.sandbox.recipes import match, read_file, register
 
+    if not isinstance(reruns, int) or reruns < 0:
+        raise TaskgenError(f"reruns must be a whole number >= 0 (0: no reruns), got {reruns!r}")
     spec = _spec(repo)
     head = pin_commit(spec, commit)
     try:
@@ -224,7 +257,7 @@ def generate_bugfix(repo: str, *, n: int | None = None, seed: int = 0, commit: s
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     with LocalSandbox(pool_size=0) as sandbox, ThreadPoolExecutor(max(1, workers)) as pool:
-        futures = [pool.submit(run_candidate, c, spec, source, sandbox, image, timeout) for c in cands]
+        futures = [pool.submit(run_candidate, c, spec, source, sandbox, image, timeout, reruns) for c in cands]
         for k, fut in enumerate(futures):
             progress("fix commits with tests", k, len(cands))
             if fut.cancelled():

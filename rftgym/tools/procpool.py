@@ -23,8 +23,13 @@ does not compete with the turn for the cores.
 - **Timeouts kill.** The caller waits up to the call's deadline (``executor.call_deadline``); then the
   worker is killed (SIGKILL) and replaced on the next call, and the call is a ``TIMEOUT``. So a hung
   read never lingers, unlike a thread.
-- **Longest first.** A pooled turn hands its calls to the workers longest first (a running mean per
-  tool), so short calls fill in at the end.
+- **Longest first, greps split.** A pooled turn hands its calls to the workers longest first (a
+  running mean per tool): the executor starts them in that order, and a free worker goes to the
+  waiting request with the longest expected time, whatever order their threads arrive in. A grep
+  expected to take ``SPLIT_GREP_S`` (20 ms) or more that finds no other long call waiting (the
+  last long one of its turn) runs as one slice of its file list per worker, merged in order into
+  the text the plain grep gives (``search.grep_part``/``grep_merge``): the turn's tail is shared
+  instead of one worker finishing a 50 ms grep while the others idle.
 - ``RFTGYM_READ_PROCESSES=0`` turns the pool off (the CPU-bound reads of a turn then run in this
   process one at a time); ``=N`` sets its size (default: the usable cores, at most 4; below 2 there
   is no pool). Snapshots under ``RFTGYM_READ_POOL_MIN_FILES`` (300) files stay on threads. A worker that cannot be started leaves the call to this process
@@ -34,6 +39,8 @@ does not compete with the turn for the cores.
 from __future__ import annotations
 
 import atexit
+import heapq
+import itertools
 import os
 import pickle
 import select
@@ -48,7 +55,10 @@ from rftgym.tools import ToolError
 
 POOLED_TOOLS = frozenset({"search_code", "grep", "find_symbol"})
 _PRIOR_COST = {"grep": 0.05, "search_code": 0.01, "find_symbol": 0.01}  # seconds on a big repo, until measured
+SPLIT_GREP_S = 0.02  # a grep expected to take this long (its running mean) is split across the workers
+SPLIT_ONLY_THE_LAST = True  # ... when no other such call waits for a worker (see ReadPool._split_grep)
 WARM = "__warm__"  # the request that loads a snapshot into a worker without running a tool
+GREP_PART = "__grep_part__"  # one slice of a grep's file list (``search.grep_part``)
 _HEADER = struct.Struct("<Q")
 
 
@@ -200,7 +210,14 @@ def worker_main() -> None:
             return
         ws = _ShadowWorkspace(root, _serve(tree, repo, commit, snapshots), changed, files)
         try:
-            reply = ("ok", _warm(ws.snapshot) if name == WARM else get_tool(name).run(ws, args))
+            if name == WARM:
+                reply = ("ok", _warm(ws.snapshot))
+            elif name == GREP_PART:
+                from rftgym.tools.search import grep_part
+
+                reply = ("ok", grep_part(ws, **args))
+            else:
+                reply = ("ok", get_tool(name).run(ws, args))
         except ToolError as exc:
             reply = ("tool_error", exc.code, exc.message)
         except Exception as exc:  # noqa: BLE001 - reported to the caller like an in-process failure
@@ -247,6 +264,21 @@ class PoolUnavailable(Exception):
     """No worker process could be started (e.g. out of processes): the caller runs the call itself."""
 
 
+class _Ticket:
+    """A request waiting for a worker: ordered by (-priority, arrival); ``event`` is set when it has
+    been handed ``worker``, or (``worker`` None) the slot to start a new one."""
+
+    __slots__ = ("key", "event", "worker")
+
+    def __init__(self, priority: float, arrival: int) -> None:
+        self.key = (-priority, arrival)
+        self.event = threading.Event()
+        self.worker: _Worker | None = None
+
+    def __lt__(self, other: _Ticket) -> bool:
+        return self.key < other.key
+
+
 class ReadPool:
     """A fixed number of worker processes; a call takes an idle one (starting it if needed) or waits.
 
@@ -263,19 +295,33 @@ class ReadPool:
         self._ready: dict[str, None] = {}  # snapshot trees every worker has loaded, least recent first
         self._cost: dict[str, float] = dict(_PRIOR_COST)  # tool -> running mean of its call time (s)
         self._warming: set[str] = set()
+        self._waiting: list[_Ticket] = []  # heap of the requests waiting for a worker, first served first
+        self._arrivals = itertools.count()
         self._cond = threading.Condition()
 
-    def _take(self, deadline: float | None) -> _Worker:
+    def _take(self, deadline: float | None, priority: float = 0.0) -> _Worker:
+        """An idle worker (or a new one while fewer than ``size`` run). Requests that must wait are
+        served highest ``priority`` (expected seconds) first, ties in arrival order, whatever order
+        their threads reach the pool in: a freed worker is handed to the first of them, and only that
+        thread is woken (not every waiting one, whose wake-ups would cost the workers CPU)."""
         with self._cond:
-            while not self._idle and self._started >= self.size:
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
-                    raise TimeoutError
-                self._cond.wait(left)
-            if self._idle:
-                return self._idle.pop()
-            self._started += 1
+            ticket = _Ticket(priority, next(self._arrivals))
+            heapq.heappush(self._waiting, ticket)
+            self._hand_out()
         try:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not ticket.event.wait(left):
+                with self._cond:
+                    if not ticket.event.is_set():
+                        self._waiting.remove(ticket)
+                        heapq.heapify(self._waiting)
+                        raise TimeoutError
+        except BaseException:
+            self._drop(ticket)
+            raise
+        if ticket.worker is not None:
+            return ticket.worker
+        try:  # the slot of a worker not started yet (or gone): start it here, outside the lock
             return _Worker()
         except OSError as exc:
             self._lost()
@@ -284,20 +330,47 @@ class ReadPool:
             self._lost()
             raise
 
+    def _hand_out(self) -> None:
+        """Give the free workers (and the slots of workers not started) to the first waiting tickets.
+        Called holding ``_cond``."""
+        while self._waiting and (self._idle or self._started < self.size):
+            ticket = heapq.heappop(self._waiting)
+            if self._idle:
+                ticket.worker = self._idle.pop()
+            else:
+                self._started += 1
+            ticket.event.set()
+
+    def _drop(self, ticket: _Ticket) -> None:
+        """A waiting request gave up (timeout, interrupt): what it was handed goes back to the pool."""
+        with self._cond:
+            if not ticket.event.is_set():
+                if ticket in self._waiting:
+                    self._waiting.remove(ticket)
+                    heapq.heapify(self._waiting)
+                return
+        if ticket.worker is not None:
+            self._give(ticket.worker)
+            return
+        with self._cond:  # an unused slot: nothing was lost, the loaded snapshots stay ready
+            self._started -= 1
+            self._hand_out()
+
     def _lost(self) -> None:
         """A worker is gone (killed or failed to start): its replacement will have loaded nothing."""
         with self._cond:
             self._started -= 1
             self._ready.clear()
-            self._cond.notify()
+            self._hand_out()
 
     def _give(self, worker: _Worker) -> None:
         with self._cond:
             if not self._closed:
                 self._idle.append(worker)
-                self._cond.notify()
+                self._hand_out()
                 return
             self._started -= 1
+            self._hand_out()
         worker.kill()
 
     @staticmethod
@@ -320,14 +393,67 @@ class ReadPool:
     def run(self, name: str, args: dict, ws, deadline: float | None, view: tuple | None = None) -> str:
         """``get_tool(name).run(ws, args)`` in a worker, on ``view`` (``view(ws)`` when None): its text,
         its ``ToolError``, ``WorkerFailed`` for another exception; ``ToolError('TIMEOUT')`` past
-        ``deadline`` (the worker is killed); ``PoolUnavailable`` when no worker can be started."""
+        ``deadline`` (the worker is killed); ``PoolUnavailable`` when no worker can be started.
+
+        A ``grep`` expected to take ``SPLIT_GREP_S`` or more that finds no other long call waiting is
+        split: one slice of its file list per worker (``search.grep_part``), merged in order
+        (``search.grep_merge``) into the same text, so that a turn of a few long greps and some short
+        calls keeps every worker busy to its end (``_split_grep``)."""
         changed, files = self.view(ws) if view is None else view
-        request = (name, args, str(ws.root), str(ws.snapshot.tree), ws.snapshot.repo, ws.snapshot.commit,
-                   changed, files)
-        start = time.perf_counter()
-        out = self._request(request, name, deadline)
-        self._observe(name, time.perf_counter() - start)
+        where = (str(ws.root), str(ws.snapshot.tree), ws.snapshot.repo, ws.snapshot.commit, changed, files)
+        priority = self.cost(name)
+        if name == "grep" and self.size > 1 and priority >= SPLIT_GREP_S:
+            out, busy = self._split_grep(args, where, priority, deadline)
+        else:
+            out, busy = self._request((name, args, *where), name, deadline, priority)
+        self._observe(name, busy)
         return out
+
+    def _split_grep(self, args: dict, where: tuple, priority: float, deadline: float | None) -> tuple[str, float]:
+        """``grep`` on the workers (see ``run``): (its text, the workers' busy seconds). It takes a worker
+        like any call; then, unless another long call still waits for one (``SPLIT_ONLY_THE_LAST``:
+        that one would keep the other workers busy anyway, and a split costs each part its own pass
+        over the file list and its own shown hits), it runs as ``size`` parts: the first on this
+        worker, the others on the next free ones, ahead of the shorter calls. A part's error is the
+        call's (the first part's, in file order, when several fail)."""
+        from rftgym.tools.search import _GREP_SECONDS, grep_merge
+
+        stop = time.monotonic() + _GREP_SECONDS  # the parts share one regex deadline, as one grep has
+        try:
+            worker = self._take(deadline, priority)
+        except TimeoutError:
+            raise ToolError("TIMEOUT", "grep timed out waiting for a worker; narrow the request") from None
+        with self._cond:
+            others = any(-t.key[0] >= SPLIT_GREP_S for t in self._waiting)
+        if SPLIT_ONLY_THE_LAST and others:
+            start = time.perf_counter()
+            out = self._call(worker, ("grep", args, *where), "grep", deadline)
+            return out, time.perf_counter() - start
+        n = self.size
+        found: list = [None] * n
+
+        def part(k: int) -> None:
+            request = (GREP_PART, {"args": args, "part": k, "parts": n, "deadline": stop}, *where)
+            try:
+                if k:
+                    found[k] = self._request(request, "grep", deadline, priority)
+                else:
+                    start = time.perf_counter()
+                    found[k] = self._call(worker, request, "grep", deadline), time.perf_counter() - start
+            except BaseException as exc:  # noqa: BLE001 - re-raised by the caller below
+                found[k] = exc
+
+        helpers = [threading.Thread(target=part, args=(k,), daemon=True, name="rftgym-grep-part")
+                   for k in range(1, n)]
+        for t in helpers:
+            t.start()
+        part(0)
+        for t in helpers:
+            t.join()
+        for result in found:
+            if isinstance(result, BaseException):
+                raise result
+        return grep_merge(args, [out for out, _ in found]), sum(busy for _, busy in found)
 
     def ready(self, ws) -> bool:
         """Whether every worker has loaded ``ws``'s snapshot."""
@@ -385,15 +511,18 @@ class ReadPool:
                     self._ready.pop(next(iter(self._ready)))
         return len(done)
 
-    def _request(self, request: tuple, name: str, deadline: float | None) -> str:
-        """``request`` answered by an idle worker (see ``run``)."""
+    def _request(self, request: tuple, name: str, deadline: float | None,
+                 priority: float = 0.0) -> tuple[object, float]:
+        """``request`` answered by an idle worker (see ``run``): (the answer, seconds the worker took)."""
         try:
-            worker = self._take(deadline)
+            worker = self._take(deadline, priority)
         except TimeoutError:
             raise ToolError("TIMEOUT", f"{name} timed out waiting for a worker; narrow the request") from None
-        return self._call(worker, request, name, deadline)
+        start = time.perf_counter()
+        out = self._call(worker, request, name, deadline)
+        return out, time.perf_counter() - start
 
-    def _call(self, worker: _Worker, request: tuple, name: str, deadline: float | None) -> str:
+    def _call(self, worker: _Worker, request: tuple, name: str, deadline: float | None):
         """``request`` answered by ``worker``, which is given back after, or killed when it died or
         did not answer by ``deadline``."""
         try:

@@ -195,6 +195,23 @@ def grep(ws, pattern: str, path: str = ".", glob: str | None = None, ignore_case
         fixed_string: treat pattern as literal text, not a regex
         max_results: maximum matching lines to show (1 to 500)
     """
+    args = {"pattern": pattern, "path": path, "glob": glob, "ignore_case": ignore_case,
+            "fixed_string": fixed_string, "max_results": max_results}
+    return grep_merge(args, [grep_part(ws, args)])
+
+
+GrepPart = tuple[list[str], int, int]
+"""What one part of a grep found: ``(hits shown, up to max_results; matching lines; matching files)``."""
+
+
+def grep_part(ws, args: dict, part: int = 0, parts: int = 1, deadline: float | None = None) -> GrepPart:
+    """``grep`` (same ``args``) over the ``part``-th of ``parts`` contiguous slices of its file list, cut
+    where the text before them is an equal share of the list's characters (so every process computes
+    the same cut). ``grep_merge`` of all the parts, in order, is exactly the plain ``grep``'s output:
+    files are searched in list order and a part keeps the first ``max_results`` hits of its files.
+    ``deadline`` (``time.monotonic()``, which is system-wide: parts in other processes share it)
+    defaults to ``_GREP_SECONDS`` from now."""
+    pattern, fixed_string, ignore_case = args["pattern"], args.get("fixed_string", False), args.get("ignore_case", False)
     if pattern == "":
         raise ToolError("INVALID_ARGS", "pattern is empty")
     try:
@@ -203,13 +220,16 @@ def grep(ws, pattern: str, path: str = ".", glob: str | None = None, ignore_case
     except regex.error as exc:
         raise ToolError("INVALID_ARGS", f"invalid regular expression {pattern!r}: {exc}; escape special "
                         "characters or pass fixed_string=true") from None
-    max_results = max(1, min(int(max_results), 500))
-    deadline = time.monotonic() + _GREP_SECONDS
+    max_results = _clamp_results(args)
+    deadline = time.monotonic() + _GREP_SECONDS if deadline is None else deadline
     hits: list[str] = []
     total, files_hit = 0, 0
     files = reader(ws)
+    todo = files_under(ws, args.get("path", "."), args.get("glob"), files=files.files())
+    if parts > 1:
+        todo = _slice(todo, files, part, parts)
     try:
-        for rel in files_under(ws, path, glob, files=files.files()):
+        for rel in todo:
             text = files.read_text(rel)
             if text is None:
                 continue
@@ -239,7 +259,45 @@ def grep(ws, pattern: str, path: str = ".", glob: str | None = None, ignore_case
     except TimeoutError:
         raise ToolError("TIMEOUT", f"grep for {pattern!r} took over {_GREP_SECONDS:.0f}s; simplify the "
                         "pattern or narrow path/glob") from None
+    return hits, total, files_hit
+
+
+def _clamp_results(args: dict) -> int:
+    return max(1, min(int(args.get("max_results", 100)), 500))
+
+
+def _slice(todo: list[str], files, part: int, parts: int) -> list[str]:
+    """The ``part``-th of ``parts`` contiguous slices of ``todo``, balanced by text length: the
+    snapshot's length of a file (kept with the snapshot: one dict lookup per file, not a read), the
+    text's for a file the snapshot lacks. The same in every process, whatever the episode changed."""
+    lengths = _snapshot_lengths(files.snapshot)
+    sizes = [lengths[rel] if rel in lengths else len(files.read_text(rel) or "") for rel in todo]
+    ends = list(itertools.accumulate(sizes))
+    whole = ends[-1] if ends else 0
+    cut = [0] + [bisect.bisect_left(ends, whole * k / parts) for k in range(1, parts)] + [len(todo)]
+    return todo[cut[part]:cut[part + 1]]
+
+
+def _snapshot_lengths(snap) -> dict[str, int]:
+    """``{path: text length}`` of ``snap``'s searchable files, computed once per snapshot and process."""
+    if snap is None:
+        return {}
+    lengths = snap.derived.get("text_lengths")
+    if lengths is None:
+        from rftgym.sandbox.safepath import _snapshot_safe_files
+
+        lengths = {rel: len(snap.read_text(rel) or "") for rel in _snapshot_safe_files(snap)}
+        snap.derived["text_lengths"] = lengths
+    return lengths
+
+
+def grep_merge(args: dict, parts: list[GrepPart]) -> str:
+    """The ``grep`` output of its parts' findings, given in file-list order."""
+    max_results = _clamp_results(args)
+    hits = [h for found, _, _ in parts for h in found][:max_results]
+    total = sum(t for _, t, _ in parts)
+    files_hit = sum(f for _, _, f in parts)
     if not hits:
-        return f"no matches for {pattern!r}"
+        return f"no matches for {args['pattern']!r}"
     more = f"\n[{total - len(hits)} more matches in {files_hit} files; narrow path or glob]" if total > len(hits) else ""
     return "\n".join(hits) + more
