@@ -107,7 +107,15 @@ def test_a_forced_share_moves_an_episode_that_runs_a_command_to_its_own_copy(sho
         env.close()
 
 
+def _workspaces() -> set[str]:
+    workdir = os.environ.get("RFTGYM_WORKDIR")
+    if not workdir or not os.path.isdir(workdir):
+        return set()
+    return {n for n in os.listdir(workdir) if n.startswith("ws-") and os.path.isdir(os.path.join(workdir, n, "repo"))}
+
+
 def test_a_run_gives_the_same_trajectories_with_and_without_sharing(shop_tasks, tmp_path):
+    before = _workspaces()  # other tests' workspaces may still be open
     kw = dict(split="all", samples=2, workers=2, concurrency=6)
     shared = rollout(ENV, "scripted:parallel", shop_tasks, **kw)
     private = rollout(ENV, "scripted:parallel", shop_tasks, env_kwargs={"share_workspaces": False}, **kw)
@@ -119,7 +127,4 @@ def test_a_run_gives_the_same_trajectories_with_and_without_sharing(shop_tasks, 
     assert view(shared) == view(private)
     assert all(t.error is None for t in shared.trajectories) and len(shared.trajectories) == 6
     clone.wait_removals(60)
-    workdir = os.environ.get("RFTGYM_WORKDIR")
-    if workdir and os.path.isdir(workdir):
-        assert not [n for n in os.listdir(workdir) if n.startswith("ws-") and not n.endswith(".owner")
-                    and os.path.isdir(os.path.join(workdir, n, "repo"))], "workspaces left behind"
+    assert _workspaces() - before == set(), "workspaces left behind"

@@ -30,6 +30,8 @@ def to_row(row: dict[str, Any], where: str) -> dict[str, Any]:
         "test_patch": row.get("test_patch") or "", "gold_patch": row["patch"],
         "source_format": "locbench" if "edit_functions" in row else NAME,
     }
+    if row.get("flaky") not in (None, "", "[]", []):  # tests `tasks generate --reruns` saw change outcome
+        out["flaky"] = as_list(row["flaky"], where, "flaky")
     if row.get("edit_functions"):
         out["gold_functions"] = as_list(row["edit_functions"], where, "edit_functions")
     if row.get("image_name") or row.get("docker_image"):

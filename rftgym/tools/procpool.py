@@ -99,11 +99,11 @@ def min_files() -> int:
 
 def eligible(ws) -> bool:
     """Whether workers should serve calls on ``ws``: a local workspace (its tree is on this machine's
-    disk) with a snapshot of at least ``min_files()`` files."""
-    from rftgym.sandbox.local import LocalWorkspace
+    disk; a shared one's handle too) with a snapshot of at least ``min_files()`` files."""
+    from rftgym.sandbox.local import LocalWorkspace, SharedWorkspace
 
     snap = getattr(ws, "snapshot", None)
-    return isinstance(ws, LocalWorkspace) and snap is not None and len(snap.files) >= min_files()
+    return isinstance(ws, (LocalWorkspace, SharedWorkspace)) and snap is not None and len(snap.files) >= min_files()
 
 
 # -- the worker side -------------------------------------------------------------------------------
