@@ -153,3 +153,22 @@ def test_bad_sft_file_fails_before_the_model_loads(shop_tasks, tmp_path):
     result = CliRunner().invoke(app, ["train", str(job), "--out", str(tmp_path / "o"), "--model", str(tmp_path),
                                       "--sft", str(bad)])
     assert result.exit_code == 2 and "no assistant turn" in result.output
+
+
+def test_lite_teacher_demos_score_one_and_read_back_as_two_turn_sft_rows(shop_tasks, tmp_path):
+    """The bench's demonstrations: LiteTeacher looks with find_files, submits the gold file (reward 1.0 on
+    FileLocalizationLite), and its exported run is valid --sft input with one example per turn."""
+    from rftgym.integrations.export import export_sft
+    from rftgym.rollout import rollout
+    from rftgym.train.learn import LiteTeacher, register_lite
+    from rftgym.train.sft import read_sft_rows
+
+    result = rollout(register_lite(), LiteTeacher(shop_tasks), shop_tasks, split="all", workers=1,
+                     out=tmp_path / "teacher")
+    assert [t.reward for t in result.trajectories] == [pytest.approx(1.0)] * 3
+    assert all(len(t.turns) == 2 for t in result.trajectories)
+    export_sft(tmp_path / "teacher", tmp_path / "sft.jsonl")
+    rows = read_sft_rows(tmp_path / "sft.jsonl")
+    calls = [[c["function"] for c in m["tool_calls"]] for m in rows[0]["messages"] if m["role"] == "assistant"]
+    assert calls[0][0]["name"] == "find_files" and calls[1][0]["name"] == "submit"
+    assert isinstance(calls[1][0]["arguments"], dict)  # parsed: the template writes the object, not a JSON string

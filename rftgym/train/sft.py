@@ -167,6 +167,7 @@ def run_sft(model: Any, tokenizer: Any, examples: list[dict[str, str]], *, out: 
                          learning_rate=learning_rate, per_device_train_batch_size=batch_size, logging_steps=1,
                          save_strategy="no", report_to=[], use_cpu=not cuda, bf16=cuda, seed=seed,
                          completion_only_loss=True, max_length=None, lr_scheduler_type="constant",
+                         gradient_checkpointing=False,  # TRL's default is on: a third more compute, for memory a 135M model does not need
                          disable_tqdm=True)
     metrics = _metrics_callback(metrics_path)
     started = time.monotonic()
