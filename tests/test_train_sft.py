@@ -153,6 +153,11 @@ def test_bad_sft_file_fails_before_the_model_loads(shop_tasks, tmp_path):
     result = CliRunner().invoke(app, ["train", str(job), "--out", str(tmp_path / "o"), "--model", str(tmp_path),
                                       "--sft", str(bad)])
     assert result.exit_code == 2 and "no assistant turn" in result.output
+    (tmp_path / "o" / "checkpoint-1").mkdir(parents=True)  # a GRPO run without an SFT phase
+    from rftgym.train.trainer import TrainConfig, TrainError, train
+
+    with pytest.raises(TrainError, match="no finished SFT phase"):
+        train(TrainConfig(target=str(job), out=str(tmp_path / "o"), model=str(tmp_path), sft=str(bad), resume=True))
 
 
 def test_lite_teacher_demos_score_one_and_read_back_as_two_turn_sft_rows(shop_tasks, tmp_path):

@@ -292,6 +292,9 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None,
         raise TrainError(f"--resume: no checkpoint-<step> folder under {out}"
                          + ("; the SFT phase did not finish either (it is not checkpointed)" if started_sft else "")
                          + "; start the run again without --resume (a new --out)")
+    if cfg.resume and checkpoint is not None and cfg.sft and sft_resumed is None:
+        raise TrainError(f"--resume --sft: the run in {out} has GRPO checkpoints but no finished SFT phase; resume it "
+                         "without --sft (or start a new run with --sft)")
     sft_rows = sft_phase.read_sft_rows(cfg.sft) if cfg.sft and sft_resumed is None else None  # bad input: fail fast
     if not cfg.resume and (out / "metrics.jsonl").exists():
         raise TrainError(f"{out} already holds a run (metrics.jsonl); pass --resume to continue it or choose another --out")
