@@ -32,6 +32,11 @@ def train(
     rollouts: int = typer.Option(4, help="rollouts per prompt, the GRPO group (a job spec's compute_multiplier wins)"),
     learning_rate: float = typer.Option(1e-5, help="learning rate (a job spec: its multiplier x 1e-5)"),
     no_eval: bool = typer.Option(False, "--no-eval", help="skip the validation evaluations"),
+    sft: Optional[Path] = typer.Option(None, "--sft", help="first fine-tune on these chat rows (JSONL, as rftgym export "
+                                       "--format sft writes them), then run GRPO from there"),
+    sft_epochs: float = typer.Option(3.0, "--sft-epochs", help="passes over the --sft rows"),
+    sft_steps: Optional[int] = typer.Option(None, "--sft-steps", help="SFT optimizer steps (overrides --sft-epochs)"),
+    sft_lr: Optional[float] = typer.Option(None, "--sft-lr", help="SFT learning rate (default: --learning-rate)"),
 ) -> None:
     """Train a local model with GRPO (TRL) on an rftgym env or a hosted agent-RFT job spec."""
     from rftgym.train.spec import JobSpecError
@@ -40,7 +45,8 @@ def train(
     cfg = TrainConfig(target=target, out=str(out), model=model, env=env, lora=lora, lora_rank=lora_rank,
                       max_steps=max_steps, resume=resume, max_completion_length=max_completion_length, beta=beta,
                       save_steps=save_steps, threads=threads, eval=not no_eval, batch_size=batch_size,
-                      compute_multiplier=rollouts, learning_rate=learning_rate)
+                      compute_multiplier=rollouts, learning_rate=learning_rate, sft=str(sft) if sft else None,
+                      sft_epochs=sft_epochs, sft_steps=sft_steps, sft_learning_rate=sft_lr)
     try:
         summary = run(cfg)
     except (JobSpecError, TrainError) as exc:
@@ -51,5 +57,9 @@ def train(
         raise typer.Exit(2)
     for w in json.loads((out / "config.json").read_text()).get("warnings") or []:
         err.print(f"[yellow]warning:[/] {w}")
+    if summary.get("sft"):
+        s = summary["sft"]
+        console.print(f"SFT: {s['steps']} step(s) on {s['examples']} assistant turn(s), loss {s['loss_first']} -> "
+                      f"{s['loss_last']}")
     console.print(f"trained {summary['steps']} step(s) in {summary['wall_s']} s; model: {summary['final']}; "
                   f"metrics: {out / 'metrics.jsonl'}")

@@ -203,3 +203,36 @@ def format_reward(completions: list[Any], environment: list[str] | None = None, 
 format_reward.seen = []  # type: ignore[attr-defined]
 format_reward.texts = []  # type: ignore[attr-defined]
 format_reward.json_calls = []  # type: ignore[attr-defined]
+
+
+class LiteTeacher:
+    """Demonstrations for FileLocalizationLite, played from the gold of the tasks it is given (train
+    tasks only: held-out gold must never reach SFT data): ``find_files`` on the gold file's name stem
+    (``*tables*``), then ``submit`` of the gold file the search listed. Its episodes score 1.0, and
+    ``rftgym export --format sft`` turns them into the ``--sft`` rows of ``benchmarks/bench_train_sft.py``.
+    A ``rftgym.policies.Policy`` (built on first use so that importing this module stays light)."""
+
+    def __new__(cls, tasks: list[dict[str, Any]]):
+        from rftgym.policies import Policy
+
+        class _Teacher(Policy):
+            spec = "lite-teacher"
+
+            def __init__(self, gold: dict[str, list[str]], task_id: str | None = None) -> None:
+                self.gold, self.task_id = gold, task_id
+
+            def bind(self, task_id: str, sample: int) -> Policy:
+                return _Teacher(self.gold, task_id)
+
+            def act(self, conversation, tools, rng):
+                gold = self.gold[self.task_id][0]
+                stem = gold.rsplit("/", 1)[-1].removesuffix(".py")
+                if not any(m.get("role") == "assistant" for m in conversation):
+                    call = ("find_files", {"pattern": f"*{stem}*"})
+                else:
+                    call = ("submit", {"files": [gold]})
+                return {"role": "assistant", "content": "", "tool_calls": [
+                    {"id": f"call_{len(conversation)}", "type": "function",
+                     "function": {"name": call[0], "arguments": json.dumps(call[1])}}]}
+
+        return _Teacher({t["id"]: list(t["gold_files"]) for t in tasks})

@@ -13,8 +13,14 @@
    prompts per step, learning rate ``BASE_LEARNING_RATE * learning_rate_multiplier``, the env's turn
    budget (or ``max_episode_steps``) as ``max_tool_calling_iterations``; LoRA through ``peft``
    with ``lora=True``; vLLM generation (colocated) when CUDA and vLLM are both present;
-5. evaluation on the validation split before training (not on resume), every ``eval_interval``
-   steps and at the end; checkpoints every ``save_steps`` under ``out/checkpoint-<step>``;
+5. with ``sft`` (``--sft FILE``), a supervised phase first (``rftgym.train.sft``): TRL's
+   ``SFTTrainer`` on the file's assistant turns, rendered with the same template and tools the GRPO
+   rollouts use, training the same weights (the same LoRA adapters with ``lora=True``); its
+   ``metrics.jsonl`` rows have ``phase: "sft"``, its weights go to ``out/sft/model``, and
+   ``resume=True`` after it loads them instead of running it again (a run killed during SFT starts over);
+6. evaluation on the validation split before training (not on resume; with ``sft``, before it and
+   after it: ``phase`` ``"base"`` then ``"sft"``), every ``eval_interval`` steps and at the end
+   (``phase: "grpo"``); checkpoints every ``save_steps`` under ``out/checkpoint-<step>``;
    ``resume=True`` continues from the last one; the final model goes to ``out/final``.
 
 ``out/metrics.jsonl`` gets one row per train step and per evaluation: TRL's numbers (``reward``,
@@ -62,6 +68,12 @@ class TrainConfig:
     eval_samples: int = DEFAULTS["eval_samples"]
     learning_rate: float = BASE_LEARNING_RATE
     n_epochs: int = DEFAULTS["n_epochs"]
+    # the supervised warm start (rftgym.train.sft): chat rows as `rftgym export --format sft` writes them
+    sft: str | None = None             # path of the rows; None: no SFT phase
+    sft_epochs: float = 3.0
+    sft_steps: int | None = None       # overrides sft_epochs
+    sft_learning_rate: float | None = None  # default: the run's learning rate
+    sft_batch_size: int = 4
 
 
 class TrainError(ValueError):
@@ -146,6 +158,20 @@ def _episode_env(env_id: str, kwargs: dict[str, Any], split: str) -> type:
     return type(f"{base.__name__}{split.title()}", (base,), {"get_reward": get_reward, "episodes": []})
 
 
+def _env_tools(env_cls: type) -> list[Any]:
+    """The tools the GRPO phase renders into its prompts for ``env_cls``: the public methods of one
+    instance, as TRL lists them (alphabetically, less ``reset`` and ``get_reward``)."""
+    import inspect
+
+    instance = env_cls()
+    try:
+        names = [n for n, _ in inspect.getmembers(env_cls, predicate=inspect.isfunction)
+                 if not n.startswith("_") and n not in ("reset", "get_reward")]
+        return [getattr(instance, n) for n in names]
+    finally:
+        instance.env.close()
+
+
 def episode_metrics(episodes: list[dict[str, Any]]) -> dict[str, float]:
     """rftgym's per-step numbers from the episodes of one step (empty: no numbers)."""
     if not episodes:
@@ -174,6 +200,7 @@ def _callback(metrics_path: Path, envs: dict[str, type]):
         def __init__(self) -> None:
             self.seen = {k: len(v.episodes) for k, v in envs.items()}
             self.started = time.monotonic()
+            self.phase = "grpo"  # what the evaluations measure: "base", "sft" (after the SFT phase), "grpo"
 
         def _new(self, key: str) -> list[dict[str, Any]]:
             eps = envs[key].episodes if key in envs else []
@@ -186,22 +213,26 @@ def _callback(metrics_path: Path, envs: dict[str, type]):
             if split == "train" and "reward" not in logs:
                 return  # the end-of-training summary line: no step of its own
             episodes = self._new(split)
-            row = {"step": state.global_step, "split": split, "wall_s": round(time.monotonic() - self.started, 2),
+            phase = self.phase if split == "valid" else "grpo"
+            row = {"step": state.global_step, "split": split, "phase": phase,
+                   "wall_s": round(time.monotonic() - self.started, 2),
                    **{k.removeprefix("eval_"): v for k, v in logs.items()}, **episode_metrics(episodes)}
             with metrics_path.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
             with episodes_path.open("a", encoding="utf-8") as f:  # per episode: for intervals over episodes
-                f.writelines(json.dumps({"step": state.global_step, "split": split, **e}) + "\n" for e in episodes)
+                f.writelines(json.dumps({"step": state.global_step, "split": split, "phase": phase, **e}) + "\n"
+                             for e in episodes)
 
     return Metrics()
 
 
 def _trim_metrics(path: Path, step: int) -> None:
-    """Keep the rows up to ``step`` (a checkpoint's): a resumed run writes the later ones again."""
+    """Keep the rows up to ``step`` (a checkpoint's) and the SFT phase's: a resumed run writes the later
+    GRPO ones again."""
     if not path.exists():
         return
     rows = [line for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and json.loads(line).get("step", 0) <= step]
+            if line.strip() and (json.loads(line).get("step", 0) <= step or json.loads(line).get("phase") == "sft")]
     path.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
 
 
@@ -248,14 +279,23 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None,
     import trl
 
     from rftgym.integrations.trl import dataset
+    from rftgym.train import sft as sft_phase
 
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
     out = Path(cfg.out)
     source = source or training_source(cfg.target, env=cfg.env)
     settings = _settings(cfg, source)
     checkpoint = last_checkpoint(out) if cfg.resume else None
-    if cfg.resume and checkpoint is None:
-        raise TrainError(f"--resume: no checkpoint-<step> folder under {out}; start the run without --resume")
+    sft_resumed = sft_phase.sft_done(out) if cfg.resume and cfg.sft else None
+    if cfg.resume and checkpoint is None and sft_resumed is None:
+        started_sft = cfg.sft and (out / "sft").exists()
+        raise TrainError(f"--resume: no checkpoint-<step> folder under {out}"
+                         + ("; the SFT phase did not finish either (it is not checkpointed)" if started_sft else "")
+                         + "; start the run again without --resume (a new --out)")
+    if cfg.resume and checkpoint is not None and cfg.sft and sft_resumed is None:
+        raise TrainError(f"--resume --sft: the run in {out} has GRPO checkpoints but no finished SFT phase; resume it "
+                         "without --sft (or start a new run with --sft)")
+    sft_rows = sft_phase.read_sft_rows(cfg.sft) if cfg.sft and sft_resumed is None else None  # bad input: fail fast
     if not cfg.resume and (out / "metrics.jsonl").exists():
         raise TrainError(f"{out} already holds a run (metrics.jsonl); pass --resume to continue it or choose another --out")
     if model is None:
@@ -316,17 +356,33 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None,
                               eval_dataset=valid_data, environment_factory=envs, peft_config=peft_config,
                               **({"reward_funcs": list(reward_funcs)} if reward_funcs else {}))
     metrics_path = out / "metrics.jsonl"
-    if checkpoint is not None:
-        _trim_metrics(metrics_path, int(checkpoint.name.split("-")[-1]))
-        _trim_metrics(out / "episodes.jsonl", int(checkpoint.name.split("-")[-1]))
-    trainer.add_callback(_callback(metrics_path, envs))
+    if cfg.resume:
+        step = int(checkpoint.name.split("-")[-1]) if checkpoint is not None else 0
+        _trim_metrics(metrics_path, step)
+        _trim_metrics(out / "episodes.jsonl", step)
+    metrics = _callback(metrics_path, envs)
+    trainer.add_callback(metrics)
     (out / "config.json").write_text(json.dumps({"config": asdict(cfg), "env_id": source.env_id, "settings": settings,
                                                  "warnings": source.warnings,
                                                  "job": source.job.to_dict() if source.job else None},
                                                 indent=2, default=str) + "\n", encoding="utf-8")
     started = time.monotonic()
-    if valid_data is not None and checkpoint is None:
+    if valid_data is not None and not cfg.resume:
+        metrics.phase = "base"
         trainer.evaluate()
+    sft_summary = sft_resumed
+    if sft_resumed is not None:
+        sft_phase.load_sft_weights(trainer.model, out)  # a GRPO checkpoint, when there is one, loads over them
+    elif sft_rows is not None:
+        examples = sft_phase.sft_examples(sft_rows, tokenizer, _env_tools(envs["train"]), cfg.sft)
+        sft_summary = sft_phase.run_sft(
+            trainer.model, tokenizer, examples, out=out, metrics_path=metrics_path, epochs=cfg.sft_epochs,
+            max_steps=cfg.sft_steps, learning_rate=cfg.sft_learning_rate or settings["learning_rate"],
+            batch_size=cfg.sft_batch_size, seed=settings["seed"])
+        if valid_data is not None:
+            metrics.phase = "sft"
+            trainer.evaluate()
+    metrics.phase = "grpo"
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     if valid_data is not None and not _evaluated_at(metrics_path, trainer.state.global_step):
         trainer.evaluate()  # the end of training (unless the trainer's own schedule just did it)
@@ -334,9 +390,11 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None,
     tokenizer.save_pretrained(str(out / "final"))
     rows = [json.loads(line) for line in metrics_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     valid = [r for r in rows if r["split"] == "valid"]
+    after_sft = [r for r in valid if r.get("phase") == "sft"]
     summary = {"env_id": source.env_id, "steps": trainer.state.global_step, "wall_s": round(time.monotonic() - started, 1),
                "resumed_from": str(checkpoint) if checkpoint else None,
                "valid_before": valid[0] if valid else None, "valid_after": valid[-1] if len(valid) > 1 else None,
+               "valid_after_sft": after_sft[-1] if after_sft else None, "sft": sft_summary,
                "final": str(out / "final")}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
