@@ -134,3 +134,8 @@ SHELL_TOOLS = ["run_shell", "run_python", "run_tests"]
 # only reads) can share its snapshot's workspace with every other such episode (``ToolEnv``).
 for _read in [*(REGISTRY[n] for n in READ_TOOLS), submit.submit_files, submit.submit_answer]:
     _read.meta["read_only"] = True
+# Calls that are bounded and cheap (capped listings and reads of cached texts, the submit tools):
+# the executor runs them in the calling thread instead of handing each to a worker thread.
+for _cheap in [REGISTRY["list_dir"], REGISTRY["read_file"], REGISTRY["find_files"], submit.submit_files,
+               submit.submit_answer, submit.submit_patch]:
+    _cheap.meta["inline"] = True
