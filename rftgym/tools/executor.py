@@ -4,7 +4,10 @@ Contract of ``ToolExecutor.run(calls, ws) -> list[ToolResult]``:
 
 - results come back in call order, each with its ``tool_call_id``, latency and error code;
 - consecutive parallel-safe calls run concurrently; a call to a tool that is not parallel-safe is a
-  barrier: everything before it finishes, it runs alone, then the rest continue;
+  barrier: everything before it finishes, it runs alone, then the rest continue; a batch of calls
+  that are all cheap and bounded (``Tool.meta["inline"]``: list_dir, read_file, find_files, the
+  submit tools) runs in the calling thread in call order, since on threads they would only share
+  the GIL and pay for the handoffs;
 - arguments are decoded and validated against the tool's schema before anything runs;
 - each call has a timeout (the tool's own, capped by the executor's) and an output cap;
 - nothing raises on agent input: unknown tools, malformed JSON, bad arguments, timeouts and tool
