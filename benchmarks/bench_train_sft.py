@@ -37,37 +37,27 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_train_lite beside it
 
 
 def _stat(values: list[float]) -> dict:
-    from rftgym.train.learn import ci95
+    from bench_train_lite import _stat as stat
 
-    if not values:
-        return {"mean": None, "ci95": [None, None], "n": 0}
-    mean, low, high = ci95(values)
-    return {"mean": round(mean, 4), "ci95": [round(low, 4), round(high, 4)], "n": len(values)}
+    return stat(values)
 
 
 def summarize(episodes: list[dict], tags: list[int], json_calls: list[int], f1: dict[tuple, float]) -> dict:
     """One evaluation's block from its episode rows, its completions' tag / JSON-call flags and the F1 of
-    each episode's submission (keyed by task id and order)."""
-    rewards = [e["reward"] for e in episodes if e.get("reward") is not None]
-    with_turns = [e for e in episodes if e.get("turns", 0) > 0]
-    return {"reward_mean": _stat(rewards),
-            "f1_mean": _stat(list(f1.values())),
-            "parsed_call_rate": _stat([float(e.get("tool_calls", 0) > 0) for e in episodes]),
-            "json_call_rate": _stat([float(t) for t in json_calls]),
-            "format_rate": _stat([float(t) for t in tags]),
-            "turns_mean": _stat([float(e.get("turns", 0)) for e in episodes]),
-            "calls_per_turn_mean": _stat([e["tool_calls"] / e["turns"] for e in with_turns]),
-            "tool_calls_mean": _stat([float(e.get("tool_calls", 0)) for e in episodes]),
-            "tool_errors_mean": _stat([float(e.get("tool_errors", 0)) for e in episodes]),
-            "submitted_frac": _stat([float(bool(e.get("submitted"))) for e in episodes]),
-            "infra_masked": sum(e.get("reward") is None for e in episodes)}
+    each episode's submission (keyed by task id and order): ``bench_train_lite``'s block plus ``f1_mean``."""
+    from bench_train_lite import summarize as lite
+
+    block = lite(episodes, tags, json_calls)
+    return {"reward_mean": block.pop("reward_mean"), "f1_mean": _stat(list(f1.values())), **block}
 
 
 def paired(run: Path) -> dict:
