@@ -136,3 +136,28 @@ def test_safepath_helpers(tmp_path, host_dir):
         os.close(open_inside(root, "outdir/answers.py"))
     assert is_inside(root, "pkg/in.py") and not is_inside(root, "out.py") and not is_inside(root, "outdir/x")
     assert walk_inside(root) == ["abs_in", "fifo", "loop", "pkg/a.py", "pkg/in.py"]
+
+
+def test_resolve_refuses_links_at_every_level_and_a_root_swapped_for_a_link(workspace, host_dir):
+    """``Workspace.resolve``: a link anywhere on the path that leads out is refused (also when the
+    rest of the path does not exist yet), links that stay inside pass, and a repository root that a
+    command replaced by a link to the host is refused even after earlier calls cached its real path."""
+    assert workspace.resolve("shop/cart.py") == workspace.root / "shop/cart.py"
+    assert workspace.resolve("shop/not_yet.py") == workspace.root / "shop/not_yet.py"
+    _link(workspace, str(host_dir), "outdir")
+    _link(workspace, "shop", "inside")
+    for path in ("outdir", "outdir/answers.py", "outdir/new/deeper.py"):
+        with pytest.raises(PathError):
+            workspace.resolve(path)
+    assert workspace.resolve("inside/cart.py") == workspace.root / "inside/cart.py"
+    r = workspace.exec(f"mv {workspace.root} {workspace.root}.moved && ln -s {host_dir} {workspace.root}",
+                       timeout=30, cwd=".")
+    if not r.ok:  # the backend cannot replace its own root from inside (a container's mount point)
+        pytest.skip(f"cannot swap the root here: {r.combined()[:200]}")
+    try:
+        for path in (".", "answers.py", "nothing.py"):
+            with pytest.raises(PathError):
+                workspace.resolve(path)
+    finally:
+        os.unlink(workspace.root)
+        os.rename(f"{workspace.root}.moved", workspace.root)

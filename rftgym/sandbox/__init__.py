@@ -27,6 +27,7 @@ from __future__ import annotations
 import abc
 import os
 import posixpath
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -89,6 +90,28 @@ def normalize_relpath(path: str) -> str:
     return norm
 
 
+def _no_link_below(real_root: str, rel: str) -> bool:
+    """Whether ``rel`` under the directory ``real_root`` (a resolved path) reaches its longest
+    existing prefix through no symlink: the root itself, then each existing component, checked by
+    ``lstat`` in order (so that the kernel never follows a link on the way). Then the path's real
+    form is ``real_root/rel`` and stays inside. False sends the caller to the full ``realpath``."""
+    try:
+        if not stat.S_ISDIR(os.lstat(real_root).st_mode):  # replaced by a link or a file
+            return False
+        cur = real_root
+        for part in ([] if rel == "." else rel.split("/")):
+            cur = f"{cur}/{part}"
+            try:
+                mode = os.lstat(cur).st_mode
+            except FileNotFoundError:
+                return True  # the rest does not exist yet: nothing further to follow
+            if stat.S_ISLNK(mode):
+                return False
+    except OSError:  # not a directory on the way, permissions: let realpath decide
+        return False
+    return True
+
+
 class Workspace(abc.ABC):
     """A private copy of a repository at a commit. See the module docstring for the contract."""
 
@@ -106,6 +129,10 @@ class Workspace(abc.ABC):
         if cached is None or cached[0] is not self.root:  # the root's real path, resolved once: a
             cached = self._real_root = (self.root, os.path.realpath(self.root))  # link put there later is refused
         real_root = cached[1]
+        if _no_link_below(real_root, rel):  # the common case, without realpath's walk from "/"
+            if must_exist and not os.path.lexists(target):
+                raise FileNotFoundError(path)
+            return target
         # Resolve symlinks of the longest existing prefix: a link may point out even when the
         # final component does not exist yet (a write through a linked directory).
         probe = str(target)
