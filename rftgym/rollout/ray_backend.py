@@ -243,8 +243,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
 
     def record(batch: list[Trajectory], lines: list[str | None] | None = None) -> None:
         if store:  # one fsync for the batch: the driver keeps up with 1,000 slots
-            whole = lines is not None and len(lines) == len(batch) and all(line is not None for line in lines)
-            store.append_many(batch, lines if whole else None)
+            store.append_many(batch, lines)
         for traj in batch:
             results.append(keep(traj) if keep else traj)
             if on_episode:

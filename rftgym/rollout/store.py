@@ -83,15 +83,15 @@ class RunStore:
             fh.flush()
             os.fsync(fh.fileno())
 
-    def append_many(self, trajs: list[Trajectory], lines: list[str] | None = None) -> None:
+    def append_many(self, trajs: list[Trajectory], lines: list[str | None] | None = None) -> None:
         """``append`` for a batch with one fsync (a group commit): a runner finishing hundreds of episodes
         a second pays one disk flush per batch, not per episode. All of them are on disk on return.
-        ``lines``: the trajectories' ``to_json()`` texts where the caller has them already (a Ray
-        actor sends its episode as that text), so they are not encoded twice."""
+        ``lines``: each trajectory's ``to_json()`` text where the caller has it already (a Ray actor
+        sends its episode as that text), else None, so that no episode is encoded twice."""
         if not trajs:
             return
-        data = "".join(f"{line}\n" for line in lines) if lines is not None else "".join(
-            t.to_json() + "\n" for t in trajs)
+        texts = lines if lines is not None else [None] * len(trajs)
+        data = "".join((line if line is not None else t.to_json()) + "\n" for t, line in zip(trajs, texts))
         with self._lock, open(self.path, "a", encoding="utf-8") as fh:
             fh.write(data)
             fh.flush()

@@ -35,6 +35,7 @@ import threading
 import time
 import uuid
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -597,6 +598,16 @@ def _untouched(ws: LocalWorkspace) -> bool:
     return not _compare(ws._baseline, stat_tree(ws.root))
 
 
+@dataclass
+class _Shared:
+    """A workspace that read-only episodes share, the handles out on it, and whether it was retired
+    (it changed under its readers: closed when the last handle comes back)."""
+
+    ws: LocalWorkspace
+    handles: int = 0
+    retired: bool = False
+
+
 class SharedWorkspace(Workspace):
     """One episode's handle on a workspace that every read-only episode of a snapshot shares
     (``LocalSandbox.open(..., shared=True)``): no copy of the repository per episode, and nothing
@@ -609,8 +620,9 @@ class SharedWorkspace(Workspace):
     ``Tool.meta["read_only"]`` and ``Grader.workspace_read_only``); the sandbox stops handing out a
     shared workspace that changed (an outside process wrote it) and makes a fresh one."""
 
-    def __init__(self, base: LocalWorkspace, sandbox: "LocalSandbox") -> None:
-        self._base = base
+    def __init__(self, entry: "_Shared", sandbox: "LocalSandbox") -> None:
+        self._entry: _Shared | None = entry  # None once released
+        self._base = entry.ws
         self._private: LocalWorkspace | None = None
         self._sandbox = sandbox
         self.episode: Any = None
@@ -620,7 +632,7 @@ class SharedWorkspace(Workspace):
         return self._private if self._private is not None else self._base
 
     def __getattr__(self, name: str) -> Any:  # everything the handle does not hold is the backing's
-        if name.startswith("__") or name in ("_base", "_private", "_sandbox"):
+        if name.startswith("__") or name in ("_entry", "_base", "_private", "_sandbox"):
             raise AttributeError(name)
         return getattr(self._backing, name)
 
@@ -742,10 +754,7 @@ class LocalSandbox(Sandbox):
         self._idle: dict[tuple[str, str], list[LocalWorkspace]] = {}
         self._open: set[LocalWorkspace] = set()
         self._lock = threading.Lock()
-        # shared workspaces: (repo, commit, python, env root) -> [workspace, handles out]; retired:
-        # ones that changed under their readers, closed when the last handle comes back
-        self._shared: dict[tuple, list] = {}
-        self._retired: list[list] = []
+        self._shared: dict[tuple, _Shared] = {}  # (repo, commit, python, env root) -> the shared workspace
 
     def open(self, repo: str, commit: str, *, image: str | None = None, shared: bool = False) -> Workspace:
         """A workspace of ``repo`` at ``commit``; ``image`` naming an environment recipe
@@ -764,31 +773,28 @@ class LocalSandbox(Sandbox):
         return ws
 
     def _open_shared(self, repo: str, commit: str, python: str, env_root: str | None) -> SharedWorkspace:
-        snap = _repos.snapshot(repo, commit)
-        if os.path.isdir(repo):
-            confine.hide(repo)
+        snap = self._snapshot(repo, commit)
         key = (snap.repo, snap.commit, python, env_root)
         with self._lock:
             entry = self._shared.get(key)
-            if entry is not None and not _untouched(entry[0]):  # written from outside: retire it
+            if entry is not None and not _untouched(entry.ws):  # written from outside: stop handing it out
                 del self._shared[key]
-                self._retire(entry)
+                entry.retired = True
+                self._close_if_unused(entry)
                 entry = None
             if entry is None:
                 ws = LocalWorkspace(snap, self._base)
                 ws.sandbox, ws.python, ws.env_root = self, python, env_root
                 self._open.add(ws)
-                entry = self._shared[key] = [ws, 0]
-            entry[1] += 1
-            return SharedWorkspace(entry[0], self)
+                entry = self._shared[key] = _Shared(ws)
+            entry.handles += 1
+            return SharedWorkspace(entry, self)
 
-    def _retire(self, entry: list) -> None:
-        """Stop sharing ``entry``'s workspace: closed now, or when its last handle comes back."""
-        if entry[1] == 0:
-            self._open.discard(entry[0])
-            entry[0].close()
-        else:
-            self._retired.append(entry)
+    def _close_if_unused(self, entry: "_Shared") -> None:
+        """Close a retired shared workspace once no handle holds it (called under the lock)."""
+        if entry.retired and entry.handles == 0:
+            self._open.discard(entry.ws)
+            entry.ws.close()
 
     def _private_copy(self, base: LocalWorkspace) -> LocalWorkspace:
         """A pristine private workspace like ``base``, for a shared episode that runs a command."""
@@ -800,20 +806,21 @@ class LocalSandbox(Sandbox):
         private, handle._private = handle._private, None
         if private is not None:
             self.release(private)
+        entry, handle._entry = handle._entry, None
+        if entry is None:  # released already
+            return
         with self._lock:
-            entry = next((e for e in [*self._shared.values(), *self._retired] if e[0] is handle._base), None)
-            if entry is None:  # the sandbox was closed meanwhile
-                return
-            entry[1] -= 1
-            if entry[1] == 0 and entry in self._retired:
-                self._retired.remove(entry)
-                self._open.discard(entry[0])
-                entry[0].close()
+            entry.handles -= 1
+            self._close_if_unused(entry)
 
-    def _checkout(self, repo: str, commit: str) -> LocalWorkspace:
+    def _snapshot(self, repo: str, commit: str) -> _repos.Snapshot:
         snap = _repos.snapshot(repo, commit)
         if os.path.isdir(repo):  # a local source repo may hold the fix (later commits, the original code)
             confine.hide(repo)
+        return snap
+
+    def _checkout(self, repo: str, commit: str) -> LocalWorkspace:
+        snap = self._snapshot(repo, commit)
         with self._lock:
             idle = self._idle.get((snap.repo, snap.commit))
             if idle:
@@ -840,8 +847,7 @@ class LocalSandbox(Sandbox):
 
     def close(self) -> None:
         with self._lock:
-            workspaces, self._open, self._idle = list(self._open), set(), {}
-            self._shared, self._retired = {}, []
+            workspaces, self._open, self._idle, self._shared = list(self._open), set(), {}, {}
         if len(workspaces) <= 2:
             for ws in workspaces:
                 ws.close()

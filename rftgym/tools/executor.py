@@ -68,6 +68,13 @@ def truncate(text: str, limit: int) -> tuple[str, bool]:
     return text[:limit] + f"\n[output truncated: {len(text) - limit} more characters; narrow the request]", True
 
 
+def _infra_result(call: ToolCall, tool: Tool, exc: InfraError, infra: list[InfraError]) -> ToolResult:
+    """The ``INFRA_ERROR`` result of a call the machinery could not run; ``exc`` is kept in ``infra``
+    (re-raised after the turn)."""
+    infra.append(exc)
+    return ToolResult(call.id, tool.name, f"error: {tool.name} could not run: {exc}", "INFRA_ERROR")
+
+
 @dataclass
 class _Lingering:
     """A call that timed out and is still running on a workspace."""
@@ -219,8 +226,7 @@ class ToolExecutor:
         try:
             return fut.result(timeout=timeout)
         except InfraError as exc:
-            infra.append(exc)
-            return ToolResult(call.id, tool.name, f"error: {tool.name} could not run: {exc}", "INFRA_ERROR")
+            return _infra_result(call, tool, exc, infra)
 
     def _timeout_for(self, tool: Tool) -> float:
         return min(tool.timeout, self.timeout) if self.timeout else tool.timeout
@@ -301,9 +307,7 @@ class ToolExecutor:
                 try:
                     results[i] = self._invoke(tool, args, calls[i], ws, start + self._timeout_for(tool))
                 except InfraError as exc:
-                    infra.append(exc)
-                    results[i] = ToolResult(calls[i].id, tool.name, f"error: {tool.name} could not run: {exc}",
-                                            "INFRA_ERROR")
+                    results[i] = _infra_result(calls[i], tool, exc, infra)
             return
         lane, laned, warm = self._read_lane(batch, ws)
         if isinstance(lane, tuple):  # longest calls first: they take the workers, the short ones fill in
