@@ -231,8 +231,10 @@ def _trim_metrics(path: Path, step: int) -> None:
     GRPO ones again."""
     if not path.exists():
         return
-    rows = [line for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and (json.loads(line).get("step", 0) <= step or json.loads(line).get("phase") == "sft")]
+    def kept(row: dict) -> bool:
+        return row.get("step", 0) <= step or row.get("phase") == "sft"
+
+    rows = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip() and kept(json.loads(line))]
     path.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
 
 
