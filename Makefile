@@ -29,6 +29,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_reset.py
 	$(BIN)/python benchmarks/bench_tools.py
 	$(BIN)/python benchmarks/bench_rollout.py
+	$(BIN)/python benchmarks/bench_ray_calls.py
 	$(BIN)/python benchmarks/bench_shared_workspaces.py
 	$(BIN)/python benchmarks/bench_confine.py
 	$(BIN)/python benchmarks/bench_view.py

@@ -254,6 +254,27 @@ class ToolEnv(gym.Env):
             info["infra_error"] = self.trajectory.infra_error
         return list(self._messages), reward, terminated, truncated, info
 
+    def step_is_inline(self, action: Any) -> bool:
+        """Whether ``step(action)`` is short and bounded, in this process, so that an event loop may run
+        it itself rather than hand it to a thread (``rftgym.rollout``: with a thousand episodes in
+        flight the handoffs cost more than such steps). True when the episode still reads a shared
+        workspace (no command ran in it), the grader is inline (``Grader.inline``: any step may end
+        the episode), and each call of the action names a tool that runs inline (``Tool.meta["inline"]``:
+        capped listings and reads, submit) or no tool of this env (an error result). A call whose
+        name cannot be read is left to a thread: the step is then whatever its parsing makes of it."""
+        if not (getattr(self.workspace, "shared", False) and getattr(self.grader, "inline", False)):
+            return False
+        raw = action.get("tool_calls") if isinstance(action, dict) else None  # text: no call runs
+        for call in (raw if isinstance(raw, list) else [raw]) if raw else []:
+            fn = call.get("function") if isinstance(call, dict) else None
+            name = fn.get("name") if isinstance(fn, dict) else None
+            if not isinstance(name, str):
+                return False
+            tool = self._executor.tools.get(name)
+            if tool is not None and not tool.meta.get("inline"):
+                return False
+        return True
+
     def _finish(self, terminated: bool, truncated: bool, reason: str | None, info: dict[str, Any]) -> float:
         traj = self.trajectory
         traj.terminated, traj.truncated, traj.truncation_reason = terminated, truncated, reason

@@ -227,5 +227,5 @@ class Trajectory:
         for a FileLocalization episode, paid once per episode by the run folder)."""
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["turns"] = [vars(t) for t in self.turns]
-        d["grade"] = self.grade.to_dict() if self.grade else None
+        d["grade"] = vars(self.grade) if self.grade else None  # the fields of Grade.to_dict, not copied
         return json.dumps(d, sort_keys=True, ensure_ascii=False)

@@ -20,6 +20,11 @@ Contract: ``Grader.grade(task, trajectory, workspace) -> Grade``.
   ``exact_components``, ``equivalent`` and ``checks_passed``), model judges (``score_model``) and
   remote ``endpoint`` graders; a ``multi`` grader replays exactly when all its parts do.
 - ``config()`` returns a JSON-able description; its hash goes into the run manifest.
+- ``workspace_read_only``: ``grade()`` never writes the workspace nor runs a command in it, so
+  read-only episodes may share one workspace per snapshot. ``inline``: ``grade()`` is a short,
+  bounded computation in this process on the task and the trajectory (no model, no command, no
+  network), so an event loop may run the step that ends an episode itself (``ToolEnv.step_is_inline``).
+  Both are False unless a grader says so; file-set F1 and answer match say both.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class Grader(abc.ABC):
     # True: grade() never writes the workspace nor runs a command in it (it reads the trajectory, or
     # files), so an episode of read-only tools may share its snapshot's workspace (``ToolEnv``).
     workspace_read_only: bool = False
+    # True: grade() is a short, bounded computation in this process (no model, command or network).
+    inline: bool = False
 
     @abc.abstractmethod
     def grade(self, task: Task, trajectory: Trajectory, workspace: Any) -> Grade:

@@ -23,6 +23,7 @@ class FileSetF1(Grader):
 
     name = "file_set_f1"
     workspace_read_only = True  # grades the submission: never touches the workspace
+    inline = True  # a set comparison / a string match of the submission, in process
 
     def __init__(self, key: str = "files") -> None:
         self.key = key

@@ -33,6 +33,7 @@ class AnswerMatch(Grader):
 
     name = "answer_match"
     workspace_read_only = True  # grades the submission: never touches the workspace
+    inline = True  # a set comparison / a string match of the submission, in process
 
     def __init__(self, key: str = "answer") -> None:
         self.key = key

@@ -5,7 +5,9 @@
 - ``workers`` actors (``RolloutActor``), each with its own sandbox pool and one env per episode slot;
   ``concurrency`` slots in all (default: one per actor), shared out evenly. An actor runs its episodes
   on its event loop (``arun_episode``): the policy is awaited, env steps run on a thread pool, so an
-  I/O-bound policy (a hosted model) keeps hundreds of episodes in flight per process.
+  I/O-bound policy (a hosted model) keeps hundreds of episodes in flight per process. The driver
+  hands an actor the next episodes for all its free slots in one call (``RolloutActor.play``), and
+  the finished ones stream back in batches: a Ray call per episode cost more CPU than the episode.
 - The driver alone appends to the run folder and calls ``on_episode(traj, n, total)``, in completion
   order, so progress bars and resume work exactly as with the thread backend.
 - Failure isolation: when an actor dies (its process killed, out of memory, a crashing native tool),
@@ -121,6 +123,38 @@ class RolloutActor:
         traj.node = self._node
         return traj.to_json()  # the run folder's line: the driver writes it as it comes
 
+    async def play(self, jobs: list[tuple[str, int]]):
+        """Run ``jobs`` (task id, sample) at once on this actor's slots; a generator (Ray streams what
+        it yields) of lists of ``(index in jobs, run-folder line)``, each list every episode done since
+        the last one. One call per batch: a call per episode cost this process ~0.6 ms and the driver
+        ~0.35 ms of CPU, a batch ~0.15 and ~0.015 ms an episode (1,000 in flight). An error of an
+        episode (``PolicyFatalError``) is raised after the episodes done with it are yielded; the
+        batch's other episodes are then cancelled."""
+        finished: asyncio.Queue = asyncio.Queue()  # each episode's future as it ends (asyncio.wait on all
+        running = {}  # of them at every wake-up would cost O(batch) each time)
+        for i, job in enumerate(jobs):
+            fut = running[i] = asyncio.ensure_future(self.run(*job))
+            fut.add_done_callback(lambda f, i=i: finished.put_nowait(i))
+        try:
+            while running:
+                done = [await finished.get()]
+                while not finished.empty():
+                    done.append(finished.get_nowait())
+                lines, error = [], None
+                for i in done:
+                    fut = running.pop(i)
+                    if fut.exception() is None:
+                        lines.append((i, fut.result()))
+                    elif error is None:
+                        error = fut.exception()
+                if lines:
+                    yield lines
+                if error is not None:
+                    raise error
+        finally:
+            for fut in running.values():
+                fut.cancel()
+
     async def pid(self) -> int:
         return os.getpid()
 
@@ -219,7 +253,7 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
     actors: dict[int, Any] = {}
     capacity: dict[int, int] = {}
     load: dict[int, int] = defaultdict(int)
-    inflight: dict[Any, tuple[tuple[str, int], int]] = {}
+    inflight: dict[Any, tuple[list[tuple[str, int]], int, set[int]]] = {}  # generator: jobs, actor, not back
     pending = deque(jobs)
     attempts: dict[tuple[str, int], int] = defaultdict(int)
     results: list[Trajectory] = []
@@ -235,11 +269,28 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
         return aid
 
     def fill() -> None:
+        """Each actor's free slots get the next jobs, in one call per actor (``RolloutActor.play``)."""
         for aid in list(actors):
-            while pending and load[aid] < capacity[aid]:
-                job = pending.popleft()
-                inflight[actors[aid].run.remote(*job)] = (job, aid)
-                load[aid] += 1
+            free = min(capacity[aid] - load[aid], len(pending))
+            if free > 0:
+                jobs = [pending.popleft() for _ in range(free)]
+                inflight[actors[aid].play.remote(jobs)] = (jobs, aid, set(range(free)))
+                load[aid] += free
+
+    def lost_actor(aid: int, jobs: list[tuple[str, int]], exc: Exception) -> tuple[list[Trajectory], list[None]]:
+        """An actor died with ``jobs`` in flight: replace it (once) and queue them again, or record the
+        ones out of retries."""
+        if aid in actors:  # first casualty seen from this actor: replace it
+            ray.kill(actors.pop(aid))
+            add_actor(capacity.pop(aid))
+        given_up: list[Trajectory] = []
+        for job in jobs:
+            attempts[job] += 1
+            if attempts[job] > max_retries:
+                given_up.append(_lost(env_id, policy_spec, seed, job, attempts[job], max_retries, exc))
+            else:
+                pending.appendleft(job)
+        return given_up, [None] * len(given_up)
 
     def record(batch: list[Trajectory], lines: list[str | None] | None = None) -> None:
         if store:  # one fsync for the batch: the driver keeps up with 1,000 slots
@@ -274,34 +325,36 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
             ready, _ = ray.wait(list(inflight), num_returns=len(inflight), timeout=0)
             batch: list[Trajectory] = []
             lines: list[str | None] = []  # each episode's JSON line as its actor sent it (None: made here)
-            for ref in ready:
-                job, aid = inflight.pop(ref)
-                load[aid] -= 1
+            for gen in ready:
+                jobs, aid, left = inflight[gen]
                 try:
-                    data = ray.get(ref)
+                    done = ray.get(next(gen))
+                except StopIteration:  # every episode of the call came back
+                    del inflight[gen]
+                    continue
                 except RayActorError as exc:
-                    if aid in actors:  # first casualty seen from this actor: replace it
-                        ray.kill(actors.pop(aid))
-                        add_actor(capacity.pop(aid))
-                    attempts[job] += 1
-                    if attempts[job] > max_retries:
-                        batch.append(_lost(env_id, policy_spec, seed, job, attempts[job], max_retries, exc))
-                        lines.append(None)
-                    else:
-                        pending.appendleft(job)
+                    del inflight[gen]
+                    load[aid] -= len(left)
+                    given_up, none = lost_actor(aid, [jobs[i] for i in sorted(left)], exc)
+                    batch.extend(given_up)
+                    lines.extend(none)
                     continue
                 except RayTaskError as exc:
-                    record(batch)  # what finished before the failure is kept
+                    record(batch, lines)  # what finished before the failure is kept
                     if isinstance(exc.cause, PolicyFatalError):
                         raise exc.cause from None
                     raise
-                traj = Trajectory.from_dict(json.loads(data))
-                if traj.infra_error is not None and attempts[job] < max_retries:
-                    attempts[job] += 1  # the machinery failed: run it again, from its snapshot and seed
-                    pending.appendleft(job)
-                    continue
-                batch.append(traj)
-                lines.append(data)
+                load[aid] -= len(done)
+                for i, data in done:
+                    left.discard(i)
+                    job = jobs[i]
+                    traj = Trajectory.from_dict(json.loads(data))
+                    if traj.infra_error is not None and attempts[job] < max_retries:
+                        attempts[job] += 1  # the machinery failed: run it again, from its snapshot and seed
+                        pending.appendleft(job)
+                        continue
+                    batch.append(traj)
+                    lines.append(data)
             fill()  # freed slots get their next episode before the driver waits on the disk
             record(batch, lines)
     finally:

@@ -755,6 +755,7 @@ class LocalSandbox(Sandbox):
         self._open: set[LocalWorkspace] = set()
         self._lock = threading.Lock()
         self._shared: dict[tuple, _Shared] = {}  # (repo, commit, python, env root) -> the shared workspace
+        self._hidden: set[str] = set()  # local source repos covered already (confine.hide is for good)
 
     def open(self, repo: str, commit: str, *, image: str | None = None, shared: bool = False) -> Workspace:
         """A workspace of ``repo`` at ``commit``; ``image`` naming an environment recipe
@@ -815,8 +816,9 @@ class LocalSandbox(Sandbox):
 
     def _snapshot(self, repo: str, commit: str) -> _repos.Snapshot:
         snap = _repos.snapshot(repo, commit)
-        if os.path.isdir(repo):  # a local source repo may hold the fix (later commits, the original code)
-            confine.hide(repo)
+        if repo not in self._hidden and os.path.isdir(repo):  # a local source repo may hold the fix
+            confine.hide(repo)  # (later commits, the original code); once per repo, not per episode
+            self._hidden.add(repo)
         return snap
 
     def _checkout(self, repo: str, commit: str) -> LocalWorkspace:
