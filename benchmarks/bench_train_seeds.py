@@ -25,6 +25,7 @@ PHASES = {"base": "base", "sft": "sft_only", "sft_grpo": "sft_grpo"}
 METRICS = ("reward_mean", "f1_mean", "turns_mean", "calls_per_turn_mean", "tool_errors_mean", "submitted_frac",
            "parsed_call_rate")
 DIFFERENCES = ("sft_minus_base", "grpo_minus_sft", "grpo_minus_base")
+RUN_FLAGS = {"seed", "resume", "add_paired", "earlier"}  # how a run was started, not its recipe
 
 
 def over_seeds(results: list[dict]) -> dict:
@@ -33,7 +34,7 @@ def over_seeds(results: list[dict]) -> dict:
 
     if len(results) < 2:
         raise ValueError(f"intervals over seeds need at least 2 runs, got {len(results)}")
-    settings = [{k: v for k, v in r["settings"].items() if k != "seed"} for r in results]
+    settings = [{k: v for k, v in r["settings"].items() if k not in RUN_FLAGS} for r in results]
     for r, s in zip(results[1:], settings[1:]):
         differing = sorted(k for k in set(s) | set(settings[0]) if s.get(k) != settings[0].get(k))
         if differing:

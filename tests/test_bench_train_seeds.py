@@ -33,7 +33,7 @@ def _run(seed: int, base: float, sft: float, grpo: float, turns: float = 1.0, **
 
 
 def test_intervals_are_over_the_seeds_means():
-    out = over_seeds([_run(0, 0.0, 0.2, 0.3), _run(1, 0.0, 0.3, 0.3), _run(2, 0.0, 0.4, 0.6)])
+    out = over_seeds([_run(0, 0.0, 0.2, 0.3), _run(1, 0.0, 0.3, 0.3, resume=False), _run(2, 0.0, 0.4, 0.6)])
     assert out["seeds"] == [0, 1, 2] and out["settings"] == {"steps": 5, "lr": 2e-4}
     sft = out["sft"]["reward_mean"]
     assert sft["n"] == 3 and sft["mean"] == pytest.approx(0.3) and sft["ci95"][0] < 0.3 < sft["ci95"][1]
