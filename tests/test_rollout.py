@@ -21,7 +21,7 @@ from rftgym.graders import Grader
 from rftgym.policies import PolicyFatalError
 from rftgym.policies.scripted import ScriptedPolicy
 from rftgym.rollout import episode_seed, rollout, split_slots
-from rftgym.types import Grade, InfraError
+from rftgym.types import Grade, InfraError, Trajectory
 
 ENV = "rftgym/FileLocalization-v0"
 
@@ -82,6 +82,24 @@ class SlowAsync(ScriptedPolicy):
         await asyncio.sleep(self.latency)
         with self.lock:
             self.inflight -= 1
+        return self.act(conversation, tools, rng)
+
+
+class SlowOn(ScriptedPolicy):
+    """Waits ``latency`` a turn on one task, none on the others; notes which process played each task."""
+
+    def __init__(self, task_id: str, latency: float, notes: str) -> None:
+        super().__init__("parallel")
+        self.task_id, self.latency, self.notes = task_id, latency, notes
+
+    def bind(self, task_id, sample):
+        with open(os.path.join(self.notes, task_id), "w") as fh:
+            fh.write(str(os.getpid()))
+        bound = SlowOn(self.task_id, self.latency if task_id == self.task_id else 0.0, self.notes)
+        return bound
+
+    async def aact(self, conversation, tools, rng):
+        await asyncio.sleep(self.latency)
         return self.act(conversation, tools, rng)
 
 
@@ -216,6 +234,44 @@ def test_ray_retries_infra_episodes_and_keeps_them_out_of_the_mean(shop_tasks, r
     by_id = {t.task_id: t for t in lost.trajectories}
     assert "container is gone" in by_id["shop-2"].infra_error and len(os.listdir(always)) == 2
     assert lost.summary["infra_errors"] == 1 and lost.summary["reward_mean"] == 1.0
+
+
+def test_a_ray_actor_runs_at_most_its_slots_and_gives_queued_jobs_back(shop_tasks, ray_runtime):
+    from rftgym.rollout.ray_backend import RolloutActor
+    from rftgym.tasks import load_tasks
+
+    policy = SlowAsync(0.3)
+    actor = RolloutActor(ENV, policy, None, [t.to_dict() for t in load_tasks(shop_tasks)], {}, 2, 0)
+    jobs = [(t, k) for k in range(2) for t in ("shop-1", "shop-2", "shop-3")]  # 6 jobs for 2 slots
+
+    async def play() -> list:
+        batches = actor.play(jobs)
+        first = asyncio.ensure_future(batches.__anext__())
+        await asyncio.sleep(0.05)  # all 6 handed in: 2 running, 4 queued
+        assert await actor.withdraw(3) == 3
+        got = list(await first)  # the jobs given back come at once, before any episode ends
+        assert sorted(got) == [(3, None), (4, None), (5, None)]  # the last queued first
+        async for batch in batches:
+            got.extend(batch)
+        return got
+
+    got = asyncio.run(play())
+    asyncio.run(actor.close())
+    played = {i: Trajectory.from_dict(json.loads(line)) for i, line in got if line is not None}
+    assert sorted(played) == [0, 1, 2]
+    assert all((t.task_id, t.sample) == jobs[i] and t.error is None for i, t in played.items())
+    assert policy.peak == 2  # queued jobs waited for a slot
+
+
+def test_ray_hands_queued_jobs_to_an_idle_actor(shop_tasks, ray_runtime, tmp_path):
+    # Two actors, one slot each: shop-1 (slow) and shop-2 start, shop-3 is queued behind shop-1. The
+    # actor that played shop-2 goes idle at once, so shop-3 is asked back and played there.
+    result = rollout(ENV, SlowOn("shop-1", 1.0, str(tmp_path)), shop_tasks, split="all", samples=1, workers=2,
+                     concurrency=2, backend="ray")
+    assert sorted(t.task_id for t in result.trajectories) == ["shop-1", "shop-2", "shop-3"]
+    assert all(t.error is None for t in result.trajectories)
+    pid = {task: (tmp_path / task).read_text() for task in ("shop-1", "shop-2", "shop-3")}
+    assert pid["shop-1"] != pid["shop-2"] and pid["shop-3"] == pid["shop-2"]
 
 
 def test_a_fatal_policy_error_ends_a_ray_run(shop_tasks, ray_runtime):

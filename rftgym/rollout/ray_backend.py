@@ -8,12 +8,16 @@
   I/O-bound policy (a hosted model) keeps hundreds of episodes in flight per process. The driver
   hands an actor the next episodes for all its free slots in one call (``RolloutActor.play``), and
   the finished ones stream back in batches: a Ray call per episode cost more CPU than the episode.
+  Each actor also holds a queue of up to one more job per slot, started there as slots free up, so
+  a slot never waits on a round trip to the driver between episodes (~0.1 s a round at 1,000 in
+  flight). At the run's tail, jobs still queued on one actor while another has idle slots are asked
+  back (``RolloutActor.withdraw``) and handed to the idle ones.
 - The driver alone appends to the run folder and calls ``on_episode(traj, n, total)``, in completion
   order, so progress bars and resume work exactly as with the thread backend.
 - Failure isolation: when an actor dies (its process killed, out of memory, a crashing native tool),
   every episode it had in flight fails with ``RayActorError``. The driver starts a replacement actor
-  and queues those episodes again, to run on whichever live actor has a free slot, at most
-  ``max_retries`` more times each; an episode that runs out of retries is recorded with
+  and queues those episodes again (the ones still queued there too: the driver cannot tell them
+  apart), to run on whichever live actor has a free slot, at most ``max_retries`` more times each; an episode that runs out of retries is recorded with
   ``Trajectory.error`` and the run goes on. Each episode restarts from its pristine snapshot and its
   own seed, so a retried episode is the episode it would have been. An episode that comes back with
   ``infra_error`` (a sandbox or grader failure inside the actor) is queued again the same way, sharing
@@ -96,6 +100,8 @@ class RolloutActor:
         self._hung = 0  # envs left to a call that outlived its rollout's deadline (they close themselves)
         self._loop_set = False
         self._node = ray.get_runtime_context().get_node_id()
+        self._free = slots  # episodes this actor may start now; jobs beyond them wait in _queue
+        self._queue: deque[tuple[tuple[str, int], asyncio.Future]] = deque()
 
     async def run(self, task_id: str, sample: int) -> dict[str, Any]:
         if not self._loop_set:  # Policy.aact's default runs act on the loop's executor: make it ours
@@ -124,18 +130,25 @@ class RolloutActor:
         return traj.to_json()  # the run folder's line: the driver writes it as it comes
 
     async def play(self, jobs: list[tuple[str, int]]):
-        """Run ``jobs`` (task id, sample) at once on this actor's slots; a generator (Ray streams what
-        it yields) of lists of ``(index in jobs, run-folder line)``, each list every episode done since
-        the last one. One call per batch: a call per episode cost this process ~0.6 ms and the driver
-        ~0.35 ms of CPU, a batch ~0.15 and ~0.015 ms an episode (1,000 in flight). An error of an
+        """Run ``jobs`` (task id, sample) on this actor's slots; a generator (Ray streams what it yields)
+        of lists of ``(index in jobs, run-folder line)``, each list every episode done since the last
+        one. One call per batch: a call per episode cost this process ~0.6 ms and the driver ~0.35 ms
+        of CPU, a batch ~0.15 and ~0.015 ms an episode (1,000 in flight). Jobs beyond the free slots
+        wait here, in order, and start as slots free up: the driver keeps a round of them queued, so
+        that a finished episode's slot starts its next one without a round trip to the driver.
+        ``withdraw`` takes queued jobs back: they come back as ``(index, None)``. An error of an
         episode (``PolicyFatalError``) is raised after the episodes done with it are yielded; the
         batch's other episodes are then cancelled."""
         finished: asyncio.Queue = asyncio.Queue()  # each episode's future as it ends (asyncio.wait on all
         running = {}  # of them at every wake-up would cost O(batch) each time)
-        for i, job in enumerate(jobs):
-            fut = running[i] = asyncio.ensure_future(self.run(*job))
-            fut.add_done_callback(lambda f, i=i: finished.put_nowait(i))
         try:
+            for i, job in enumerate(jobs):
+                fut = running[i] = self._submit(job)
+                fut.add_done_callback(lambda f, i=i: finished.put_nowait(i))
+                # One at a time: each episode's first model call goes out before the next env is made
+                # and reset (500 resets at once on the step threads kept the loop from starting the
+                # first turns for ~0.15 s).
+                await asyncio.sleep(0)
             while running:
                 done = [await finished.get()]
                 while not finished.empty():
@@ -154,6 +167,47 @@ class RolloutActor:
         finally:
             for fut in running.values():
                 fut.cancel()
+
+    def _submit(self, job: tuple[str, int]) -> asyncio.Future:
+        """A future for ``job``'s run-folder line (None if withdrawn): started now if a slot is free,
+        else queued."""
+        fut = asyncio.get_running_loop().create_future()
+        self._queue.append((job, fut))
+        self._start_queued()
+        return fut
+
+    def _start_queued(self) -> None:
+        while self._free > 0 and self._queue:
+            job, fut = self._queue.popleft()
+            if fut.done():  # cancelled while it waited (its batch failed)
+                continue
+            self._free -= 1
+            task = asyncio.ensure_future(self.run(*job))
+            task.add_done_callback(lambda t, fut=fut: self._ended(t, fut))
+            fut.add_done_callback(lambda f, task=task: task.cancel() if f.cancelled() else None)
+
+    def _ended(self, task: asyncio.Task, fut: asyncio.Future) -> None:
+        self._free += 1
+        if not fut.done():
+            if task.cancelled():
+                fut.cancel()
+            elif task.exception() is not None:
+                fut.set_exception(task.exception())
+            else:
+                fut.set_result(task.result())
+        self._start_queued()
+
+    async def withdraw(self, n: int) -> int:
+        """Give back up to ``n`` queued jobs, the last queued first (another actor has free slots and
+        nothing else to run): each comes back from its ``play`` call as ``(index, None)``. Returns how
+        many were withdrawn."""
+        taken = 0
+        while taken < n and self._queue:
+            _, fut = self._queue.pop()
+            if not fut.done():
+                fut.set_result(None)
+                taken += 1
+        return taken
 
     async def pid(self) -> int:
         return os.getpid()
@@ -246,13 +300,15 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
         # on different nodes. Actors wait on a model, not on a CPU: the fraction is a placement hint.
         # Half the fair share, so that replacements still fit after a node (and its CPUs) is lost:
         # a replacement that cannot be placed would hold the episodes given to it forever.
-        return remote_cls.options(num_cpus=min(1.0, cpus / len(slots)) / 2, max_concurrency=n_slots + 4,
+        return remote_cls.options(num_cpus=min(1.0, cpus / len(slots)) / 2, max_concurrency=2 * n_slots + 8,
                                   scheduling_strategy="SPREAD").remote(*args, n_slots, seed, deadline_s,
                                                                        shipped)
 
     actors: dict[int, Any] = {}
-    capacity: dict[int, int] = {}
-    load: dict[int, int] = defaultdict(int)
+    capacity: dict[int, int] = {}  # an actor's slots; it holds up to twice as many jobs (the rest queued)
+    load: dict[int, int] = defaultdict(int)  # jobs an actor holds: running, then queued
+    asked: dict[int, int] = defaultdict(int)  # queued jobs asked back from an actor and not yet back
+    withdrawing: dict[Any, tuple[int, int]] = {}  # an actor's withdraw call: actor, jobs asked back
     inflight: dict[Any, tuple[list[tuple[str, int]], int, set[int]]] = {}  # generator: jobs, actor, not back
     pending = deque(jobs)
     attempts: dict[tuple[str, int], int] = defaultdict(int)
@@ -269,19 +325,56 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
         return aid
 
     def fill() -> None:
-        """Each actor's free slots get the next jobs, in one call per actor (``RolloutActor.play``)."""
-        for aid in list(actors):
-            free = min(capacity[aid] - load[aid], len(pending))
-            if free > 0:
-                jobs = [pending.popleft() for _ in range(free)]
-                inflight[actors[aid].play.remote(jobs)] = (jobs, aid, set(range(free)))
-                load[aid] += free
+        """The next jobs go to the actors' free slots first, then to their queues (a round of jobs
+        each, started there as slots free up, with no round trip here), in one call per actor
+        (``RolloutActor.play``). With nothing left to hand out, queued jobs are asked back from actors
+        that have them for actors with idle slots (``steal``)."""
+        if not pending:
+            steal()
+            return
+        give = dict.fromkeys(actors, 0)
+        for limit in (lambda a: capacity[a], lambda a: 2 * capacity[a]):  # slots, then queues
+            for aid in sorted(actors, key=lambda a: load[a] + give[a] - capacity[a]):
+                n = min(limit(aid) - load[aid] - give[aid], len(pending) - sum(give.values()))
+                give[aid] += max(0, n)
+        for aid, n in give.items():
+            if n > 0:
+                jobs = [pending.popleft() for _ in range(n)]
+                inflight[actors[aid].play.remote(jobs)] = (jobs, aid, set(range(n)))
+                load[aid] += n
+
+    def steal() -> None:
+        """Idle slots while other actors hold queued jobs (the run's tail): ask those jobs back, the
+        most queued first, to hand them to the idle slots."""
+        idle = sum(max(0, capacity[a] - load[a]) for a in actors)
+        for aid in sorted(actors, key=lambda a: capacity[a] + asked[a] - load[a]):
+            queued = load[aid] - capacity[aid] - asked[aid]
+            n = min(queued, idle)
+            if n <= 0:
+                break
+            withdrawing[actors[aid].withdraw.remote(n)] = (aid, n)
+            asked[aid] += n
+            idle -= n
+
+    def withdrawn() -> None:
+        """Settle the withdraw calls that came back: jobs asked for and no longer queued there (they
+        had started) are no longer expected back."""
+        done, _ = ray.wait(list(withdrawing), num_returns=len(withdrawing), timeout=0)
+        for ref in done:
+            aid, n = withdrawing.pop(ref)
+            try:
+                taken = ray.get(ref)
+            except RayActorError:  # the actor died: its jobs are queued again by lost_actor
+                taken = n
+            if aid in actors:
+                asked[aid] -= n - taken
 
     def lost_actor(aid: int, jobs: list[tuple[str, int]], exc: Exception) -> tuple[list[Trajectory], list[None]]:
         """An actor died with ``jobs`` in flight: replace it (once) and queue them again, or record the
         ones out of retries."""
         if aid in actors:  # first casualty seen from this actor: replace it
             ray.kill(actors.pop(aid))
+            asked.pop(aid, None)
             add_actor(capacity.pop(aid))
         given_up: list[Trajectory] = []
         for job in jobs:
@@ -319,6 +412,8 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
             ray.get([a.use_rate_limiter.remote(*shared_limit) for a in actors.values()])
         while pending or inflight:
             fill()
+            if withdrawing:
+                withdrawn()
             ready, _ = ray.wait(list(inflight), num_returns=1, timeout=1.0)
             if not ready:
                 continue
@@ -348,6 +443,10 @@ def run_ray(env_id: str, policy: str | Policy, task_list: list[Task], jobs: list
                 for i, data in done:
                     left.discard(i)
                     job = jobs[i]
+                    if data is None:  # a queued job asked back (steal): it goes to an idle slot
+                        asked[aid] -= 1
+                        pending.appendleft(job)
+                        continue
                     traj = Trajectory.from_dict(json.loads(data))
                     if traj.infra_error is not None and attempts[job] < max_retries:
                         attempts[job] += 1  # the machinery failed: run it again, from its snapshot and seed
