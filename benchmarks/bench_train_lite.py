@@ -36,28 +36,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _stat(values: list[float]) -> dict:
-    from rftgym.train.learn import ci95
+    from rftgym.train.results import stat
 
-    if not values:  # e.g. calls per turn when no rollout had a turn: null, not NaN (which is not JSON)
-        return {"mean": None, "ci95": [None, None], "n": 0}
-    mean, low, high = ci95(values)
-    return {"mean": round(mean, 4), "ci95": [round(low, 4), round(high, 4)], "n": len(values)}
+    return stat(values)
 
 
 def summarize(episodes: list[dict], tags: list[int], json_calls: list[int] | None = None) -> dict:
-    """The result block of one evaluation from its episode rows, tag flags and JSON-call flags."""
-    rewards = [e["reward"] for e in episodes if e.get("reward") is not None]
-    with_turns = [e for e in episodes if e.get("turns", 0) > 0]
-    return {"reward_mean": _stat(rewards),
+    """The result block of one evaluation from its episode rows, tag flags and JSON-call flags: the
+    library's block (``rftgym.train.results.evaluation_block``) plus the two format rates."""
+    from rftgym.train.results import evaluation_block
+
+    block = evaluation_block(episodes)
+    return {"reward_mean": block.pop("reward_mean"),
             "format_rate": _stat([float(t) for t in tags]),
-            "json_call_rate": _stat([float(t) for t in (json_calls or [])]),
-            "parsed_call_rate": _stat([float(e.get("tool_calls", 0) > 0) for e in episodes]),
-            "turns_mean": _stat([float(e.get("turns", 0)) for e in episodes]),
-            "calls_per_turn_mean": _stat([e["tool_calls"] / e["turns"] for e in with_turns]),
-            "tool_calls_mean": _stat([float(e.get("tool_calls", 0)) for e in episodes]),
-            "tool_errors_mean": _stat([float(e.get("tool_errors", 0)) for e in episodes]),
-            "submitted_frac": _stat([float(bool(e.get("submitted"))) for e in episodes]),
-            "infra_masked": sum(e.get("reward") is None for e in episodes)}
+            "json_call_rate": _stat([float(t) for t in (json_calls or [])]), **block}
 
 
 def main() -> None:

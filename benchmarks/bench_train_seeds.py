@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_train_lite beside it
 
 PHASES = {"base": "base", "sft": "sft_only", "sft_grpo": "sft_grpo"}
 METRICS = ("reward_mean", "f1_mean", "turns_mean", "calls_per_turn_mean", "tool_errors_mean", "submitted_frac",
@@ -30,7 +28,7 @@ RUN_FLAGS = {"seed", "resume", "add_paired", "earlier"}  # how a run was started
 
 def over_seeds(results: list[dict]) -> dict:
     """The aggregate of ``results`` (``bench_train_sft`` result dicts of one recipe, one per seed)."""
-    from bench_train_lite import _stat
+    from rftgym.train.results import stat as _stat
 
     if len(results) < 2:
         raise ValueError(f"intervals over seeds need at least 2 runs, got {len(results)}")

@@ -64,26 +64,12 @@ def paired(run: Path) -> dict:
     """Per-episode reward differences between the evaluations, paired by (task, sample): the same held-out
     episodes under two models, so the interval is on the difference itself (tighter than comparing two
     independent intervals). ``sft_minus_base``, ``grpo_minus_sft`` (the last GRPO evaluation), ``grpo_minus_base``."""
-    from collections import defaultdict
+    from rftgym.train.results import evaluations, paired_difference, read_episodes
 
-    rows = [json.loads(line) for line in (run / "episodes.jsonl").read_text().splitlines() if line.strip()]
-    valid = [e for e in rows if e["split"] == "valid"]
-    last = max((e["step"] for e in valid if e["phase"] == "grpo"), default=None)
-    by: dict[str, dict] = {}
-    for phase in ("base", "sft", "grpo"):
-        seen: dict[str, int] = defaultdict(int)
-        keyed = {}
-        for e in valid:
-            if e["phase"] == phase and (phase != "grpo" or e["step"] == last) and e.get("reward") is not None:
-                keyed[(e["task_id"], seen[e["task_id"]])] = e["reward"]
-                seen[e["task_id"]] += 1
-        by[phase] = keyed
-    out = {}
-    for name, (a, b) in {"sft_minus_base": ("sft", "base"), "grpo_minus_sft": ("grpo", "sft"),
-                         "grpo_minus_base": ("grpo", "base")}.items():
-        keys = sorted(set(by[a]) & set(by[b]))
-        out[name] = _stat([by[a][k] - by[b][k] for k in keys])
-    return out
+    last = {phase: eps for (phase, _step), eps in evaluations(read_episodes(run))}  # each phase's last evaluation
+    return {name: paired_difference(last.get(a, []), last.get(b, []))
+            for name, (a, b) in {"sft_minus_base": ("sft", "base"), "grpo_minus_sft": ("grpo", "sft"),
+                                 "grpo_minus_base": ("grpo", "base")}.items()}
 
 
 def _f1_of(reward: float | None, submitted: bool, called: bool) -> float | None:

@@ -1,39 +1,106 @@
 #!/usr/bin/env bash
-# rftgym train on a GPU machine: a real instruct model on FileLocalization, vLLM generation (TRL's
-# colocate mode, picked by rftgym train when CUDA and vLLM are present), LoRA, before/after on the
-# held-out split. NOT RUN YET: written on a CPU-only machine (see the notes); expect to adjust.
+# rftgym train on a GPU machine: a real instruct model on FileLocalization, LoRA, vLLM generation (TRL's
+# colocate mode, which rftgym train picks when CUDA and vLLM are present; plain generate otherwise),
+# held-out before/after with 95% intervals, over one or more training seeds.
 #
-#   MODEL=/path/to/Qwen2.5-1.5B-Instruct OUT=runs/gpu1 STEPS=50 bash examples/train_gpu.sh
+#   MODEL=/path/to/Qwen2.5-1.5B-Instruct bash examples/train_gpu.sh
+#   MODEL=... SEEDS="0 1 2" STEPS=50 RESULT=benchmarks/results/train_gpu.json bash examples/train_gpu.sh
 #
-# MODEL must be a local folder (rftgym never downloads weights); any instruct model whose chat
+# Status: run end to end on a 2-core CPU with the SmolLM2-135M GGUF and tiny settings (ALLOW_CPU=1,
+# see the README); never run on a GPU yet (no device was lent to the sessions that wrote it), so vLLM
+# generation through this script is untested.
+#
+# MODEL: a local folder or .gguf file (rftgym never downloads weights); any instruct model whose chat
 # template takes tools (Qwen 2.5/3, Llama 3.1+), or a ChatML model (tools then go in as hermes text).
+# Knobs (environment): OUT (runs/train_gpu), RESULT (benchmarks/results/train_gpu.json), SEEDS ("0"),
+# STEPS (50), BATCH (4 prompts a step), ROLLOUTS (8 per prompt), LR (1e-5), MAXLEN (1024 tokens a
+# rollout), SAVE (10), N_TRAIN / N_VALID (tasks of the train / test split; empty: all), ENV_ID
+# (rftgym/FileLocalization-v0), THREADS (torch CPU threads), ALLOW_CPU=1 (run without CUDA: a check
+# of the script, not a GPU result), INSTALL (auto: pip-install only what is missing; 0: install
+# nothing), WHEELS=DIR (install from that folder of wheels, no index: for machines without a network).
 set -euo pipefail
 MODEL=${MODEL:?set MODEL to a local model folder or .gguf file}
 OUT=${OUT:-runs/train_gpu}
+RESULT=${RESULT:-benchmarks/results/train_gpu.json}
+SEEDS=${SEEDS:-0}
 STEPS=${STEPS:-50}
+BATCH=${BATCH:-4}
+ROLLOUTS=${ROLLOUTS:-8}
+LR=${LR:-1e-5}
+MAXLEN=${MAXLEN:-1024}
+SAVE=${SAVE:-10}
+N_TRAIN=${N_TRAIN:-}
+N_VALID=${N_VALID:-}
 ENV_ID=${ENV_ID:-rftgym/FileLocalization-v0}
+INSTALL=${INSTALL:-auto}
+PY=${PYTHON:-python3}
 
-python -m pip install -q -e '.[train]' vllm   # trl, peft, transformers, gguf; vllm for generation
-python -c 'import torch; assert torch.cuda.is_available(), "no CUDA device"; print(torch.cuda.get_device_name(0))'
+missing() {  # the import names among "$@" that this Python lacks
+  "$PY" - "$@" <<'PY'
+import importlib.util, sys
+print(" ".join(n for n in sys.argv[1:] if importlib.util.find_spec(n) is None))
+PY
+}
+if [ "$INSTALL" != 0 ]; then
+  if [ -n "${WHEELS:-}" ]; then
+    "$PY" -m pip install -q --no-index --find-links "$WHEELS" -e '.[train]'
+  elif [ -n "$(missing rftgym trl peft transformers gguf datasets)" ]; then
+    "$PY" -m pip install -q -e '.[train]'
+  fi
+  if [ -n "$(missing vllm)" ] && [ -z "${WHEELS:-}" ]; then
+    "$PY" -m pip install -q vllm || echo "vllm did not install: generation falls back to plain generate" >&2
+  fi
+fi
+if [ -n "$(missing rftgym trl peft)" ]; then
+  echo "missing Python packages: $(missing rftgym trl peft); install '.[train]' (or INSTALL=auto / WHEELS=DIR)" >&2
+  exit 2
+fi
+"$PY" - "${ALLOW_CPU:-0}" <<'PY'
+import importlib.util, sys
+import torch
+if torch.cuda.is_available():
+    print("GPU:", torch.cuda.get_device_name(0), "| vLLM:", "yes" if importlib.util.find_spec("vllm") else "no (plain generate)")
+elif sys.argv[1] == "1":
+    print("no CUDA device: ALLOW_CPU=1, so this runs on the CPU (a check of the script, not a GPU result)")
+else:
+    sys.exit("no CUDA device (set ALLOW_CPU=1 to check the script on a CPU)")
+PY
 
 mkdir -p "$OUT"
-rftgym export "$ENV_ID" --format openai-rft --out "$OUT/rft"
-# batch 4 prompts x 8 rollouts per step; evaluation on valid.jsonl before, every 10 steps, at the end
-rftgym train "$OUT/rft" --model "$MODEL" --out "$OUT/run" --lora --max-steps "$STEPS" \
-  --batch-size 4 --rollouts 8 --learning-rate 1e-5 --max-completion-length 1024 --save-steps 10
-
-# before/after on held-out tasks from the run's validation rows
-python - "$OUT/run" "$MODEL" <<'PY'
-import json, sys, pathlib
-run, model = pathlib.Path(sys.argv[1]), sys.argv[2]
-rows = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines() if l.strip()]
-valid = [r for r in rows if r["split"] == "valid"]
-keys = ("reward_mean", "turns_per_rollout", "calls_per_turn", "tool_errors_per_rollout")
-result = {"model": model, "steps": max(r["step"] for r in rows),
-          "wall_s": json.loads((run / "summary.json").read_text())["wall_s"],
-          "before": {k: valid[0].get(k) for k in keys}, "after": {k: valid[-1].get(k) for k in keys},
-          "note": "one run, no CI over seeds yet"}
-out = pathlib.Path("benchmarks/results/train_gpu.json")
-out.write_text(json.dumps(result, indent=2) + "\n")
-print(json.dumps(result, indent=2))
+# The task file: N_TRAIN tasks of the train split and N_VALID of the test split (the held-out ones).
+"$PY" - "$ENV_ID" "$OUT/tasks.jsonl" "$N_TRAIN" "$N_VALID" <<'PY'
+import json, sys
+import gymnasium as gym
+import rftgym.envs  # noqa: F401  (registers the built-in envs)
+env_id, path, n_train, n_valid = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+rows = []
+for split, n in (("train", n_train), ("test", n_valid)):
+    env = gym.make(env_id, split=split).unwrapped
+    try:
+        rows += [{**t.to_dict(), "split": split} for t in env.tasks[: int(n) if n else None]]
+    finally:
+        env.close()
+with open(path, "w") as f:
+    f.writelines(json.dumps(r) + "\n" for r in rows)
+print(f"{sum(r['split'] == 'train' for r in rows)} train and {sum(r['split'] == 'test' for r in rows)} held-out tasks")
 PY
+rm -rf "$OUT/rft"
+rftgym export "$ENV_ID" --format openai-rft --out "$OUT/rft" --tasks "$OUT/tasks.jsonl"
+
+results=()
+for seed in $SEEDS; do
+  run="$OUT/seed$seed"
+  resume=()
+  [ -f "$run/config.json" ] && resume=(--resume)  # a crashed or stopped run goes on from its last checkpoint
+  rftgym train "$OUT/rft" --model "$MODEL" --out "$run" --lora --max-steps "$STEPS" --seed "$seed" \
+    --batch-size "$BATCH" --rollouts "$ROLLOUTS" --learning-rate "$LR" --max-completion-length "$MAXLEN" \
+    --save-steps "$SAVE" ${THREADS:+--threads "$THREADS"} "${resume[@]}" --result "$OUT/result_seed$seed.json"
+  results+=("$OUT/result_seed$seed.json")
+done
+mkdir -p "$(dirname "$RESULT")"
+if [ "${#results[@]}" -gt 1 ]; then
+  "$PY" -m rftgym.train.results "${results[@]}" --out "$RESULT"   # intervals over seeds
+else
+  cp "${results[0]}" "$RESULT"                                    # one seed: intervals over episodes
+fi
+echo "result: $RESULT"

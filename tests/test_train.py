@@ -133,6 +133,9 @@ def test_two_step_run_writes_metrics_and_checkpoints_and_resumes(shop_tasks, tmp
         assert valid[0]["episodes"] == 2  # the two held-out tasks, one rollout each
         assert (out / "checkpoint-2").is_dir() and (out / "final" / "config.json").exists()
         assert summary["steps"] == 2 and summary["valid_before"] and summary["valid_after"]
+        held = summary["held_out"]  # per-episode intervals (rftgym.train.results)
+        assert (held["before"]["phase"], held["before"]["step"], held["after"]["step"]) == ("base", 0, 2)
+        assert held["before"]["reward_mean"]["n"] == 2 and held["paired_reward_difference"]["n"] == 2
         with pytest.raises(TrainError, match="--resume"):
             train(cfg, model=model, tokenizer=tok)  # a second run into the same folder must not mix rows
 
@@ -144,6 +147,33 @@ def test_two_step_run_writes_metrics_and_checkpoints_and_resumes(shop_tasks, tmp
     assert summary["resumed_from"].endswith("checkpoint-2") and summary["steps"] == 3
     steps = [r["step"] for r in _rows(out / "metrics.jsonl") if r["split"] == "train"]
     assert steps == [1, 2, 3]
+
+
+def test_cli_train_writes_the_result_file_with_the_seed_it_was_given(shop_tasks, tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("trl")
+    from typer.testing import CliRunner
+
+    from rftgym.cli import app
+    from tests.test_trl import tiny_model
+
+    model, tok = tiny_model(shop_tasks)
+    model.save_pretrained(tmp_path / "tiny")
+    tok.save_pretrained(tmp_path / "tiny")
+    job, result = _shop_job(shop_tasks, tmp_path), tmp_path / "results" / "train_tiny.json"
+    threads = torch.get_num_threads()
+    try:
+        out = CliRunner().invoke(app, ["train", str(job), "--out", str(tmp_path / "run"), "--model", str(tmp_path / "tiny"),
+                                       "--max-steps", "1", "--max-completion-length", "48", "--threads", "1",
+                                       "--seed", "3", "--result", str(result)])
+    finally:
+        torch.set_num_threads(threads)
+    assert out.exit_code == 0, out.output
+    assert "held-out reward:" in out.output and str(result) in out.output.replace("\n", "")
+    r = json.loads(result.read_text())
+    assert r["model"] == str(tmp_path / "tiny") and r["steps"] == 1 and r["settings"]["seed"] == 3
+    assert r["before"]["step"] == 0 and r["after"]["step"] == 1 and r["before"]["reward_mean"]["n"] == 2
+    assert {"turns_mean", "calls_per_turn_mean", "tool_errors_mean"} <= set(r["after"])
 
 
 def test_resume_without_a_checkpoint_and_hosted_model_names_are_clear_errors(shop_tasks, tmp_path):

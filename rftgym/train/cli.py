@@ -37,6 +37,10 @@ def train(
     sft_epochs: float = typer.Option(3.0, "--sft-epochs", help="passes over the --sft rows"),
     sft_steps: Optional[int] = typer.Option(None, "--sft-steps", help="SFT optimizer steps (overrides --sft-epochs)"),
     sft_lr: Optional[float] = typer.Option(None, "--sft-lr", help="SFT learning rate (default: --learning-rate)"),
+    seed: Optional[int] = typer.Option(None, help="training seed (default: the job's seed, else 0)"),
+    result: Optional[Path] = typer.Option(None, "--result", help="also write the held-out before/after (95% "
+                                          "intervals over episodes) to this JSON file, e.g. "
+                                          "benchmarks/results/train_<name>.json"),
 ) -> None:
     """Train a local model with GRPO (TRL) on an rftgym env or a hosted agent-RFT job spec."""
     from rftgym.train.spec import JobSpecError
@@ -46,7 +50,10 @@ def train(
                       max_steps=max_steps, resume=resume, max_completion_length=max_completion_length, beta=beta,
                       save_steps=save_steps, threads=threads, eval=not no_eval, batch_size=batch_size,
                       compute_multiplier=rollouts, learning_rate=learning_rate, sft=str(sft) if sft else None,
-                      sft_epochs=sft_epochs, sft_steps=sft_steps, sft_learning_rate=sft_lr)
+                      sft_epochs=sft_epochs, sft_steps=sft_steps, sft_learning_rate=sft_lr, seed=seed)
+    if result is not None and no_eval:
+        err.print("[bold red]error:[/] --result compares held-out evaluations, and --no-eval skips them; drop one")
+        raise typer.Exit(2)
     try:
         summary = run(cfg)
     except (JobSpecError, TrainError) as exc:
@@ -63,3 +70,23 @@ def train(
                       f"{s['loss_last']}")
     console.print(f"trained {summary['steps']} step(s) in {summary['wall_s']} s; model: {summary['final']}; "
                   f"metrics: {out / 'metrics.jsonl'}")
+    held = summary.get("held_out")
+    if held:
+        def show(block: dict) -> str:
+            r = block["reward_mean"]
+            return "n/a" if r["mean"] is None else f"{r['mean']:.3f} [{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]"
+
+        console.print(f"held-out reward: {show(held['before'])} ({held['before']['phase']}) -> "
+                      f"{show(held['after'])} ({held['after']['phase']}, step {held['after']['step']}); "
+                      f"turns {held['before']['turns_mean']['mean']} -> {held['after']['turns_mean']['mean']}")
+    if result is not None:
+        from rftgym.train.results import result as train_result
+
+        try:
+            found = train_result(out)
+        except ValueError as exc:  # e.g. no validation split: the run itself is complete in OUT
+            err.print(f"[bold red]error:[/] --result: {exc}; the run is complete in {out}")
+            raise typer.Exit(2)
+        result.parent.mkdir(parents=True, exist_ok=True)
+        result.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+        console.print(f"result: {result}")

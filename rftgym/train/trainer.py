@@ -398,5 +398,10 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None,
                "valid_before": valid[0] if valid else None, "valid_after": valid[-1] if len(valid) > 1 else None,
                "valid_after_sft": after_sft[-1] if after_sft else None, "sft": sft_summary,
                "final": str(out / "final")}
+    if valid:  # before / after on the held-out episodes, with intervals (rftgym.train.results)
+        from rftgym.train.results import held_out
+
+        found = held_out(out)
+        summary["held_out"] = {k: found[k] for k in ("before", "after", "paired_reward_difference")}
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
