@@ -21,7 +21,10 @@ CURVES = [("plot-train-reward", "Reward", "reward", ("reward",)),
           ("plot-train-calls-per-turn", "Tool calls per turn", "calls / turn", ("calls_per_turn",)),
           ("plot-train-tool-calls", "Tool calls per rollout", "calls", ("tool_calls_per_rollout",)),
           ("plot-train-tool-errors", "Tool errors per rollout", "errors", ("tool_errors_per_rollout",)),
+          ("plot-train-tool-latency", "Tool latency per call", "ms", ("tool_latency_ms",)),
+          ("plot-train-grader-errors", "Grader errors per rollout", "errors", ("grader_errors_per_rollout",)),
           ("plot-train-tokens", "Completion tokens (mean)", "tokens", ("completions/mean_length",)),
+          ("plot-train-tokens-per-call", "Completion tokens per tool call", "tokens / call", ("tokens_per_call",)),
           ("plot-train-kl", "KL to the reference model", "KL", ("kl",))]
 
 

@@ -158,15 +158,24 @@ def test_trl_reward_is_none_for_infra_episodes(shop_tasks):
         env.submit(files=["shop/pricing/tax.py"])
         assert env.get_reward() is None
         assert cls.episodes[-1]["reward"] is None and cls.episodes[-1]["infra_error"]
+        assert cls.episodes[-1]["grader_error"] is True  # the trainer's grader_errors_per_rollout counts it
     finally:
         env.env.close()
-    ok = environment_factory(ENV, async_tools=False, tasks=shop_tasks, split="all", grader=FileSetF1())()
+    ok_cls = environment_factory(ENV, async_tools=False, tasks=shop_tasks, split="all", grader=FileSetF1())
+    ok = ok_cls()
     try:
         ok.reset(task_id="shop-1")
+        ok.list_dir(path=".")
         ok.submit(files=["shop/cart.py"])
         assert ok.get_reward() == 0.0  # a wrong answer is a reward of 0, not None
+        record = ok_cls.episodes[-1]
+        assert record["grader_error"] is False and record["tool_calls_run"] == 2 and record["tool_latency_s"] >= 0
     finally:
         ok.env.close()
+    from rftgym.train.trainer import episode_metrics
+
+    m = episode_metrics([record, cls.episodes[-1]])
+    assert m["grader_errors_per_rollout"] == 0.5 and m["tool_latency_ms"] is not None
 
 
 def test_resume_reruns_infra_episodes(shop_tasks, tmp_path):

@@ -24,12 +24,13 @@ def _train_folder(path: Path, rewards: list[float], model: str = "/models/SmolLM
     rows = []
     for step, reward in enumerate(rewards):
         common = {"reward": reward, "turns_per_rollout": 3 - reward, "calls_per_turn": 1 + reward,
-                  "tool_calls_per_rollout": 3.0, "tool_errors_per_rollout": 1 - reward, "wall_s": 10.0 * step}
+                  "tool_calls_per_rollout": 3.0, "tool_errors_per_rollout": 1 - reward, "wall_s": 10.0 * step,
+                  "tool_latency_ms": 2.0 + step, "grader_errors_per_rollout": 0.5 * (step == 1)}
         if step % 2 == 0:
             rows.append({"step": step, "split": "valid", **common})
         if step:
             rows.append({"step": step, "split": "train", "kl": 0.01 * step, "completions/mean_length": 40 - step,
-                         "loss": 0.1, **common})
+                         "tokens_per_call": (40 - step) / 3, "loss": 0.1, **common})
     text = "".join(json.dumps(r) + "\n" for r in rows)
     (path / "metrics.jsonl").write_text(text + ('{"step": 9, "split": "tra' if torn else ""))
     return path

@@ -127,7 +127,9 @@ def test_two_step_run_writes_metrics_and_checkpoints_and_resumes(shop_tasks, tmp
         assert [r["step"] for r in train_rows] == [1, 2]
         for r in train_rows:  # TRL's numbers and rftgym's, per step; 1 prompt x 2 rollouts
             assert r["episodes"] == 2 and "reward" in r and r["reward_mean"] == pytest.approx(r["reward"])
-            assert {"tool_calls_per_rollout", "turns_per_rollout", "calls_per_turn", "tool_errors_per_rollout"} <= set(r)
+            assert {"tool_calls_per_rollout", "turns_per_rollout", "calls_per_turn", "tool_errors_per_rollout",
+                    "tool_latency_ms", "grader_errors_per_rollout", "tokens_per_call"} <= set(r)
+            assert r["grader_errors_per_rollout"] == 0
         valid = [r for r in rows if r["split"] == "valid"]
         assert len(valid) == 2 and valid[0]["step"] == 0 and valid[-1]["step"] == 2  # before and after training
         assert valid[0]["episodes"] == 2  # the two held-out tasks, one rollout each
@@ -360,3 +362,18 @@ def test_chatml_tools_template_shows_a_concrete_call_and_trl_still_parses_calls(
     prefix = tok.apply_chat_template(messages, tools=tools, add_generation_prompt=True, return_dict=False)
     msg = parse_response(tok, tok(example)["input_ids"], prefix=prefix, tools=tools)
     assert msg["tool_calls"][0]["function"] == {"name": "find_files", "arguments": {"pattern": "*.py"}}
+
+
+def test_tokens_per_call_and_the_progress_line_show_the_dashboard_numbers():
+    from rftgym.train.trainer import progress_line, tokens_per_call
+
+    row = {"step": 3, "split": "train", "reward_mean": 0.5, "tool_calls_per_rollout": 2.0, "turns_per_rollout": 1.0,
+           "calls_per_turn": 2.0, "completions/mean_length": "60", "tool_latency_ms": 1.25,
+           "tool_errors_per_rollout": 0.0, "grader_errors_per_rollout": 0.25, "kl": 0.002}
+    assert tokens_per_call(row) == 30.0  # TRL logs its numbers as strings
+    assert tokens_per_call({**row, "tool_calls_per_rollout": 0}) is None and tokens_per_call({}) is None
+    row["tokens_per_call"] = tokens_per_call(row)
+    line = progress_line(row)
+    assert line.startswith("[rftgym] step 3 train: reward 0.500") and "tokens/call 30.0" in line
+    assert "tool 1.2 ms/call" in line and "grader errors 0.25" in line and "kl 0.0020" in line
+    assert "reward -" in progress_line({"step": 0, "split": "valid"})  # nothing measured yet: dashes, no crash

@@ -372,13 +372,16 @@ def test_browser_training_curves(runs, tmp_path, serve, browser):
     run = tmp_path / "train"
     shutil.copytree(runs[0], run)
     (run / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "reward_mean": s / 10, "turns_mean": 5 - s / 4,
-                                                           "calls_per_turn": 2 + s / 5, "tool_errors": s % 2})
+                                                           "calls_per_turn": 2 + s / 5, "tool_errors": s % 2,
+                                                           "tool_latency_ms": 1 + s, "grader_errors_per_rollout": 0,
+                                                           "tokens_per_call": 30 - s})
                                                + "\n" for s in range(8)))
     server = serve(run)
     browser.get(f"{server.url}#/train/0")
     curves = wait_for(browser, lambda d: d.find_elements("css selector", "#curves svg.curve"))
     titles = [c.get_attribute("data-title") for c in curves]
-    assert [t.split(" (")[0] for t in titles] == ["reward", "turns", "calls per turn", "tool errors"]
+    assert [t.split(" (")[0] for t in titles] == ["reward", "turns", "calls per turn", "tool errors", "tool latency ms",
+                                                  "grader errors", "tokens per call"]
     assert all(len(c.find_element("tag name", "polyline").get_attribute("points").split()) == 8 for c in curves)
     shot(browser, "training")
 

@@ -25,7 +25,9 @@ rollout as the reward. ``environment_factory(env_id, ...)`` builds such a class 
 
 ``dataset(env_id, tasks, split)`` gives the ``datasets.Dataset`` of prompts (``[system, user]``) and
 task ids. Every finished rollout is appended to ``Factory.episodes`` (task id, reward, calls,
-turns, and ``infra_error`` when the reward is ``None``), so a caller can check what the trainer optimised.
+turns, ``tool_latency_s`` (the run calls' wall time, summed) over ``tool_calls_run`` calls,
+``grader_error`` (the grade carried an error, the grader's own or the machinery's) and ``infra_error``
+when the reward is ``None``), so a caller can check what the trainer optimised.
 
 What differs from rftgym's own loop: TRL, not the env, decides when a rollout ends
 (``max_tool_calling_iterations``, ``max_completion_length``), and TRL runs the messages of different
@@ -158,9 +160,13 @@ class RftgymTRLEnv:
             if grade.infra and traj.infra_error is None:
                 traj.infra_error = f"grading failed in the machinery: {grade.error}"
             self._reward, self._graded = float(grade.score), True
+            traj.grade = grade
         reward = None if traj.infra_error is not None else self._reward
+        latencies = [s for t in traj.turns for s in t.call_latencies]
         record = {"task_id": env.task.id, "reward": reward, "tool_calls": self._calls, "turns": self._turns,
-                  "submitted": traj.submission is not None}
+                  "submitted": traj.submission is not None,
+                  "tool_latency_s": round(sum(latencies), 6), "tool_calls_run": len(latencies),
+                  "grader_error": bool(traj.grade is not None and traj.grade.error)}
         if traj.infra_error is not None:  # the reward is None: say why
             record["infra_error"] = traj.infra_error
         with self._lock:

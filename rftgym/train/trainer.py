@@ -26,8 +26,10 @@
 ``out/metrics.jsonl`` gets one row per train step and per evaluation: TRL's numbers (``reward``,
 ``kl`` when ``beta > 0``, ``tools/call_frequency``, ...) next to rftgym's own from the episodes of
 that step (``tool_calls_per_rollout``, ``turns_per_rollout``, ``calls_per_turn``,
-``tool_errors_per_rollout``, ``submitted_frac``, ``reward_masked`` (infra failures, reward None)).
-On resume, rows past the checkpoint's step are dropped before training appends again.
+``tool_errors_per_rollout``, ``tool_latency_ms`` (wall time per call that ran),
+``grader_errors_per_rollout``, ``tokens_per_call`` (TRL's completion tokens per rollout over tool
+calls per rollout), ``submitted_frac``, ``reward_masked`` (infra failures, reward None)); each row is
+also printed as one ``[rftgym] step ...`` line under TRL's progress bar. On resume, rows past the checkpoint's step are dropped before training appends again.
 """
 
 from __future__ import annotations
@@ -180,6 +182,7 @@ def episode_metrics(episodes: list[dict[str, Any]]) -> dict[str, float]:
     calls = [e.get("tool_calls", 0) for e in episodes]
     turns = [e.get("turns", 0) for e in episodes]
     rewards = [e["reward"] for e in episodes if e.get("reward") is not None]
+    run = sum(e.get("tool_calls_run", 0) for e in episodes)  # calls that ran (and so have a latency)
     return {"episodes": n,
             "reward_mean": sum(rewards) / len(rewards) if rewards else None,
             "reward_masked": n - len(rewards),
@@ -187,7 +190,36 @@ def episode_metrics(episodes: list[dict[str, Any]]) -> dict[str, float]:
             "turns_per_rollout": sum(turns) / n,
             "calls_per_turn": sum(calls) / max(1, sum(turns)),
             "tool_errors_per_rollout": sum(e.get("tool_errors", 0) for e in episodes) / n,
+            "tool_latency_ms": 1000 * sum(e.get("tool_latency_s", 0.0) for e in episodes) / run if run else None,
+            "grader_errors_per_rollout": sum(bool(e.get("grader_error")) for e in episodes) / n,
             "submitted_frac": sum(bool(e.get("submitted")) for e in episodes) / n}
+
+
+def tokens_per_call(row: dict[str, Any]) -> float | None:
+    """Completion tokens per tool call of a metrics row: TRL's mean completion length per rollout over
+    rftgym's tool calls per rollout (None without calls or without TRL's length)."""
+    length, calls = row.get("completions/mean_length"), row.get("tool_calls_per_rollout")
+    try:
+        return round(float(length) / calls, 2) if length is not None and calls else None
+    except (TypeError, ValueError):
+        return None
+
+
+def progress_line(row: dict[str, Any]) -> str:
+    """The hosted dashboard's numbers of one metrics row, on one line (printed under TRL's progress bar)."""
+    def num(key: str, fmt: str = ".3f") -> str:
+        v = row.get(key)
+        try:
+            return format(float(v), fmt)
+        except (TypeError, ValueError):
+            return "-"
+
+    kl = f" kl {num('kl', '.4f')}" if row.get("kl") is not None else ""
+    return (f"[rftgym] step {row['step']} {row['split']}: reward {num('reward_mean')} "
+            f"calls/rollout {num('tool_calls_per_rollout', '.2f')} turns {num('turns_per_rollout', '.2f')} "
+            f"calls/turn {num('calls_per_turn', '.2f')} tokens/call {num('tokens_per_call', '.1f')} "
+            f"tool {num('tool_latency_ms', '.1f')} ms/call tool errors {num('tool_errors_per_rollout', '.2f')} "
+            f"grader errors {num('grader_errors_per_rollout', '.2f')}{kl}")
 
 
 def _callback(metrics_path: Path, envs: dict[str, type]):
@@ -217,6 +249,8 @@ def _callback(metrics_path: Path, envs: dict[str, type]):
             row = {"step": state.global_step, "split": split, "phase": phase,
                    "wall_s": round(time.monotonic() - self.started, 2),
                    **{k.removeprefix("eval_"): v for k, v in logs.items()}, **episode_metrics(episodes)}
+            row["tokens_per_call"] = tokens_per_call(row)
+            print(progress_line(row), flush=True)
             with metrics_path.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(row) + "\n")
             with episodes_path.open("a", encoding="utf-8") as f:  # per episode: for intervals over episodes
