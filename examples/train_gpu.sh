@@ -17,10 +17,23 @@
 # rollout), SAVE (10), N_TRAIN / N_VALID (tasks of the train / test split; empty: all), ENV_ID
 # (rftgym/FileLocalization-v0), THREADS (torch CPU threads), ALLOW_CPU=1 (run without CUDA: a check
 # of the script, not a GPU result), INSTALL (auto: pip-install only what is missing; 0: install
-# nothing), WHEELS=DIR (install from that folder of wheels, no index: for machines without a network).
+# nothing), WHEELS=DIR (a folder of wheels, e.g. from examples/gpu_prepare.sh: installed with no index
+# and no dependency resolution into SITE, default /tmp/rftgym-site, and this checkout runs from
+# PYTHONPATH: for machines without a network), MODEL_PARTS="FILE FILE ..." (a .gguf carried in parts:
+# joined into $OUT/model.gguf and, with MODEL_SHA256, checked) instead of MODEL.
 set -euo pipefail
-MODEL=${MODEL:?set MODEL to a local model folder or .gguf file}
 OUT=${OUT:-runs/train_gpu}
+if [ -z "${MODEL:-}" ] && [ -n "${MODEL_PARTS:-}" ]; then
+  mkdir -p "$OUT"
+  # shellcheck disable=SC2086  (a list of files)
+  cat $MODEL_PARTS > "$OUT/model.gguf"
+  if [ -n "${MODEL_SHA256:-}" ] && [ "$(sha256sum "$OUT/model.gguf" | cut -d' ' -f1)" != "$MODEL_SHA256" ]; then
+    echo "the joined model's sha256 is not MODEL_SHA256: a part is missing, out of order or damaged" >&2
+    exit 2
+  fi
+  MODEL="$OUT/model.gguf"
+fi
+MODEL=${MODEL:?set MODEL to a local model folder or .gguf file (or MODEL_PARTS to the parts of one)}
 RESULT=${RESULT:-benchmarks/results/train_gpu.json}
 SEEDS=${SEEDS:-0}
 STEPS=${STEPS:-50}
@@ -41,20 +54,24 @@ import importlib.util, sys
 print(" ".join(n for n in sys.argv[1:] if importlib.util.find_spec(n) is None))
 PY
 }
-if [ "$INSTALL" != 0 ]; then
-  if [ -n "${WHEELS:-}" ]; then
-    "$PY" -m pip install -q --no-index --find-links "$WHEELS" -e '.[train]'
-  elif [ -n "$(missing rftgym trl peft transformers gguf datasets)" ]; then
+if [ -n "${WHEELS:-}" ]; then
+  SITE=${SITE:-/tmp/rftgym-site}
+  "$PY" -m pip install -q --no-index --no-deps --no-compile --upgrade --target "$SITE" "$WHEELS"/*.whl
+  export PYTHONPATH="$PWD:$SITE${PYTHONPATH:+:$PYTHONPATH}"
+elif [ "$INSTALL" != 0 ]; then
+  if [ -n "$(missing rftgym trl peft transformers gguf datasets)" ]; then
     "$PY" -m pip install -q -e '.[train]'
   fi
-  if [ -n "$(missing vllm)" ] && [ -z "${WHEELS:-}" ]; then
+  if [ -n "$(missing vllm)" ]; then
     "$PY" -m pip install -q vllm || echo "vllm did not install: generation falls back to plain generate" >&2
   fi
 fi
-if [ -n "$(missing rftgym trl peft)" ]; then
-  echo "missing Python packages: $(missing rftgym trl peft); install '.[train]' (or INSTALL=auto / WHEELS=DIR)" >&2
+NEEDED="rftgym trl peft datasets transformers gymnasium git gguf typer rich regex matplotlib"
+if [ -n "$(missing $NEEDED)" ]; then
+  echo "missing Python modules: $(missing $NEEDED); install '.[train]' (or INSTALL=auto / WHEELS=DIR)" >&2
   exit 2
 fi
+command -v git >/dev/null || { echo "no git executable: the built-in repos are git commits; install git" >&2; exit 2; }
 "$PY" - "${ALLOW_CPU:-0}" <<'PY'
 import importlib.util, sys
 import torch
@@ -85,14 +102,14 @@ with open(path, "w") as f:
 print(f"{sum(r['split'] == 'train' for r in rows)} train and {sum(r['split'] == 'test' for r in rows)} held-out tasks")
 PY
 rm -rf "$OUT/rft"
-rftgym export "$ENV_ID" --format openai-rft --out "$OUT/rft" --tasks "$OUT/tasks.jsonl"
+"$PY" -m rftgym export "$ENV_ID" --format openai-rft --out "$OUT/rft" --tasks "$OUT/tasks.jsonl"
 
 results=()
 for seed in $SEEDS; do
   run="$OUT/seed$seed"
   resume=()
   [ -f "$run/config.json" ] && resume=(--resume)  # a crashed or stopped run goes on from its last checkpoint
-  rftgym train "$OUT/rft" --model "$MODEL" --out "$run" --lora --max-steps "$STEPS" --seed "$seed" \
+  "$PY" -m rftgym train "$OUT/rft" --model "$MODEL" --out "$run" --lora --max-steps "$STEPS" --seed "$seed" \
     --batch-size "$BATCH" --rollouts "$ROLLOUTS" --learning-rate "$LR" --max-completion-length "$MAXLEN" \
     --save-steps "$SAVE" ${THREADS:+--threads "$THREADS"} "${resume[@]}" --result "$OUT/result_seed$seed.json"
   results+=("$OUT/result_seed$seed.json")
