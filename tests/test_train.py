@@ -377,3 +377,14 @@ def test_tokens_per_call_and_the_progress_line_show_the_dashboard_numbers():
     assert line.startswith("[rftgym] step 3 train: reward 0.500") and "tokens/call 30.0" in line
     assert "tool 1.2 ms/call" in line and "grader errors 0.25" in line and "kl 0.0020" in line
     assert "reward -" in progress_line({"step": 0, "split": "valid"})  # nothing measured yet: dashes, no crash
+
+
+def test_named_tasks_have_their_gold_files_stem_in_the_report():
+    from rftgym.train.learn import easy_tasks, stem_is_named
+
+    assert stem_is_named("Pipe tables: a cell splits", "pkg/markup/tables.py")
+    assert stem_is_named("a date in front matter", "site/dates.py")  # up to a plural s
+    assert not stem_is_named("links are reported broken", "site/lexer.py")
+    named = easy_tasks("test", named=True)
+    assert named and all(stem_is_named(t["prompt"], t["gold_files"][0]) for t in named)
+    assert {t["id"] for t in named} < {t["id"] for t in easy_tasks("test")}

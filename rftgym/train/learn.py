@@ -95,17 +95,30 @@ def register_lite() -> str:
     return LITE_ID
 
 
-def easy_tasks(split: str, n: int | None = None, max_prompt_chars: int = 400) -> list[dict[str, Any]]:
+def stem_is_named(prompt: str, gold_file: str) -> bool:
+    """Whether the gold file's name stem (``tables`` of ``pkg/markup/tables.py``) is a word of the
+    report, up to a plural ``s``: a task whose search pattern can be copied from the report."""
+    stem = gold_file.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+    words = {w.rstrip("s") for w in re.findall(r"[a-z0-9_]+", prompt.lower())}
+    return stem.rstrip("s") in words
+
+
+def easy_tasks(split: str, n: int | None = None, max_prompt_chars: int = 400,
+               named: bool = False) -> list[dict[str, Any]]:
     """The first ``n`` FileLocalization tasks of ``split`` with one gold file and a prompt of at most
     ``max_prompt_chars`` characters (short prompts: prompt tokens are most of a CPU turn), as task
-    dicts ``gymnasium.make(..., tasks=...)`` takes. Fewer than ``n`` when the split has fewer."""
+    dicts ``gymnasium.make(..., tasks=...)`` takes. Fewer than ``n`` when the split has fewer.
+    ``named``: only tasks whose gold file's stem is a word of the report (``stem_is_named``: 40 of
+    the 129 easy train tasks, 27 of the 61 easy test tasks), where the skill to learn is copying a
+    word of the report into the search and a path of the search into the submission."""
     import gymnasium as gym
 
     import rftgym.envs  # noqa: F401  (registers the built-in envs)
 
     env = gym.make("rftgym/FileLocalization-v0", split=split).unwrapped
     try:
-        chosen = [t for t in env.tasks if len(t.gold_files) == 1 and len(t.prompt) <= max_prompt_chars]
+        chosen = [t for t in env.tasks if len(t.gold_files) == 1 and len(t.prompt) <= max_prompt_chars
+                  and (not named or stem_is_named(t.prompt, t.gold_files[0]))]
     finally:
         env.close()
     rows = []
