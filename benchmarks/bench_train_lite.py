@@ -32,20 +32,14 @@ import platform
 import time
 from pathlib import Path
 
+from rftgym.train.results import evaluation_block, stat as _stat
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _stat(values: list[float]) -> dict:
-    from rftgym.train.results import stat
-
-    return stat(values)
 
 
 def summarize(episodes: list[dict], tags: list[int], json_calls: list[int] | None = None) -> dict:
     """The result block of one evaluation from its episode rows, tag flags and JSON-call flags: the
     library's block (``rftgym.train.results.evaluation_block``) plus the two format rates."""
-    from rftgym.train.results import evaluation_block
-
     block = evaluation_block(episodes)
     return {"reward_mean": block.pop("reward_mean"),
             "format_rate": _stat([float(t) for t in tags]),

@@ -28,19 +28,10 @@ RUN_FLAGS = {"seed", "resume", "add_paired", "earlier"}  # how a run was started
 
 def over_seeds(results: list[dict]) -> dict:
     """The aggregate of ``results`` (``bench_train_sft`` result dicts of one recipe, one per seed)."""
-    from rftgym.train.results import stat as _stat
+    from rftgym.train.results import check_one_recipe, stat as _stat
 
-    if len(results) < 2:
-        raise ValueError(f"intervals over seeds need at least 2 runs, got {len(results)}")
-    settings = [{k: v for k, v in r["settings"].items() if k not in RUN_FLAGS} for r in results]
-    for r, s in zip(results[1:], settings[1:]):
-        differing = sorted(k for k in set(s) | set(settings[0]) if s.get(k) != settings[0].get(k))
-        if differing:
-            raise ValueError(f"seed {r['settings'].get('seed')} was trained with other settings than seed "
-                             f"{results[0]['settings'].get('seed')}: {', '.join(differing)}; aggregate runs of one recipe")
-    seeds = [r["settings"]["seed"] for r in results]
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"the same seed twice: {seeds}")
+    seeds = check_one_recipe(results, ignore=RUN_FLAGS)
+    settings = {k: v for k, v in results[0]["settings"].items() if k not in RUN_FLAGS}
 
     def mean_of(block: dict | None, metric: str) -> float | None:
         return ((block or {}).get(metric) or {}).get("mean")
@@ -56,7 +47,7 @@ def over_seeds(results: list[dict]) -> dict:
                  "paired_reward_differences": {d: (r.get("paired_reward_differences") or {}).get(d, {}).get("mean")
                                                for d in DIFFERENCES}} for r in results]
     return {"name": "train_sft_seeds", "model": results[0].get("model"), "env": results[0].get("env"),
-            "recipe": results[0].get("recipe"), "settings": settings[0], "seeds": seeds,
+            "recipe": results[0].get("recipe"), "settings": settings, "seeds": seeds,
             "ci_note": "95% t-intervals over training seeds (n = seeds) of each seed's mean over its held-out episodes",
             **phases, "before": phases["base"], "after": phases["sft_grpo"],
             "paired_reward_differences": differences, "per_seed": per_seed,

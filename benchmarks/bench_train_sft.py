@@ -45,14 +45,10 @@ import sys
 import time
 from pathlib import Path
 
+from rftgym.train.results import stat as _stat
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_train_lite beside it
-
-
-def _stat(values: list[float]) -> dict:
-    from bench_train_lite import _stat as stat
-
-    return stat(values)
 
 
 def summarize(episodes: list[dict], tags: list[int], json_calls: list[int], f1: dict[tuple, float]) -> dict:

@@ -18,7 +18,8 @@ steps and at the end.
 - ``over_seeds(results)``: ``result`` dicts of one recipe, one per training seed, as one result whose
   intervals are over seeds (each seed's mean is one value): what varies when the model is trained again.
 - ``python -m rftgym.train.results RESULT.json RESULT.json [...] --out FILE`` writes ``over_seeds``.
-- ``result(run, model=..., settings=...)``: the ``benchmarks/results/train_<name>.json`` shape: ``model``,
+- ``check_one_recipe(results, ignore, same)``: the checks before any aggregate over seeds.
+- ``result(run, model=...)``: the ``benchmarks/results/train_<name>.json`` shape: ``model``,
   ``env_id``, ``steps``, ``wall_s``, ``before``, ``after``, ``paired_reward_difference``, ``evaluations``,
   ``settings`` and a ``ci_note`` (one training run: the intervals are over held-out episodes, not seeds).
 """
@@ -81,10 +82,10 @@ def _keyed(episodes: list[dict[str, Any]]) -> dict[tuple[str, int], float]:
     seen: dict[str, int] = defaultdict(int)
     keyed = {}
     for e in episodes:
-        key = (str(e.get("task_id")), seen[str(e.get("task_id"))])
-        seen[str(e.get("task_id"))] += 1
+        task = str(e.get("task_id"))
         if e.get("reward") is not None:
-            keyed[key] = e["reward"]
+            keyed[(task, seen[task])] = e["reward"]
+        seen[task] += 1
     return keyed
 
 
@@ -105,19 +106,45 @@ def held_out(run: str | Path) -> dict[str, Any]:
             "paired_reward_difference": paired_difference(groups[-1][1], groups[0][1])}
 
 
-def result(run: str | Path, *, model: str | None = None, settings: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The ``train_<name>.json`` result of ``run`` (see the module docstring)."""
+def result(run: str | Path, *, model: str | None = None) -> dict[str, Any]:
+    """The ``train_<name>.json`` result of ``run`` (see the module docstring): the ``held_out`` block the
+    trainer wrote into ``summary.json``, or, for a run without one, ``held_out(run)``."""
     run = Path(run)
     summary_path = run / "summary.json"
     summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.is_file() else {}
     config_path = run / "config.json"
     config = json.loads(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
-    found = held_out(run)
+    found = summary.get("held_out") or held_out(run)
     model = model or (config.get("config") or {}).get("model") or (config.get("job") or {}).get("model")
     return {"model": model, "env_id": summary.get("env_id"), "steps": summary.get("steps"),
             "wall_s": summary.get("wall_s"), "before": found["before"], "after": found["after"],
             "paired_reward_difference": found["paired_reward_difference"], "ci_note": CI_NOTE,
-            "evaluations": found["evaluations"], "settings": settings or config.get("settings") or {}}
+            "evaluations": found["evaluations"], "settings": config.get("settings") or {}}
+
+
+def check_one_recipe(results: Sequence[dict[str, Any]], ignore: set[str], same: Sequence[str] = ()) -> list[Any]:
+    """The training seeds of ``results`` (dicts with ``settings``), after checking they can be aggregated over
+    seeds: at least two, each ``settings`` equal but for the keys in ``ignore`` (the seed and how a run was
+    started), the top-level keys in ``same`` equal, and no seed twice. A ValueError names what differs."""
+    if len(results) < 2:
+        raise ValueError(f"intervals over seeds need at least 2 runs, got {len(results)}")
+    first = results[0]
+
+    def recipe(r: dict[str, Any]) -> dict[str, Any]:
+        return {**{k: v for k, v in (r.get("settings") or {}).items() if k not in ignore},
+                **{k: r.get(k) for k in same}}
+
+    base, seeds = recipe(first), [(r.get("settings") or {}).get("seed") for r in results]
+    for r, seed in zip(results[1:], seeds[1:]):
+        other = recipe(r)
+        differing = sorted(k for k in set(base) | set(other) if base.get(k) != other.get(k))
+        if differing:
+            raise ValueError(f"seed {seed} was trained with other settings than seed {seeds[0]}: "
+                             f"{', '.join(differing)}; aggregate runs of one recipe")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"the same seed twice ({seeds}): the same training seed in two runs gives no interval "
+                         "over seeds")
+    return seeds
 
 
 def over_seeds(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -125,21 +152,8 @@ def over_seeds(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     per-seed means as one ``stat`` over seeds; ``paired_reward_difference`` the same over each seed's mean
     difference; ``per_seed`` keeps each seed's reward before and after. Runs of different models, envs,
     step counts or settings other than the seed are not one recipe: a ValueError names what differs."""
-    if len(results) < 2:
-        raise ValueError(f"intervals over seeds need at least 2 results, got {len(results)}")
+    seeds = check_one_recipe(results, ignore={"seed"}, same=("model", "env_id", "steps"))
     first = results[0]
-    recipe = {k: v for k, v in (first.get("settings") or {}).items() if k != "seed"}
-    for r in results[1:]:
-        for key in ("model", "env_id", "steps"):
-            if r.get(key) != first.get(key):
-                raise ValueError(f"not one recipe: {key} is {first.get(key)!r} in one result, {r.get(key)!r} in another")
-        other = {k: v for k, v in (r.get("settings") or {}).items() if k != "seed"}
-        if other != recipe:
-            differ = sorted(k for k in set(recipe) | set(other) if recipe.get(k) != other.get(k))
-            raise ValueError(f"not one recipe: settings {', '.join(differ)} differ between results")
-    seeds = [(r.get("settings") or {}).get("seed") for r in results]
-    if len(set(seeds)) < len(seeds):
-        raise ValueError(f"the same training seed twice ({seeds}): intervals over seeds need distinct seeds")
     metrics = [k for k, v in first["before"].items() if isinstance(v, dict) and "mean" in v]
 
     def means(key: str) -> dict[str, Any]:
@@ -151,7 +165,7 @@ def over_seeds(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "before": means("before"), "after": means("after"),
             "paired_reward_difference": stat([r["paired_reward_difference"]["mean"] for r in results
                                               if r["paired_reward_difference"].get("mean") is not None]),
-            "ci_note": SEEDS_NOTE, "settings": recipe,
+            "ci_note": SEEDS_NOTE, "settings": {k: v for k, v in (first.get("settings") or {}).items() if k != "seed"},
             "per_seed": [{"seed": seed, "before": r["before"]["reward_mean"]["mean"],
                           "after": r["after"]["reward_mean"]["mean"]} for seed, r in zip(seeds, results)]}
 

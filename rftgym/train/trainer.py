@@ -29,7 +29,9 @@ that step (``tool_calls_per_rollout``, ``turns_per_rollout``, ``calls_per_turn``
 ``tool_errors_per_rollout``, ``tool_latency_ms`` (wall time per call that ran),
 ``grader_errors_per_rollout``, ``tokens_per_call`` (TRL's completion tokens per rollout over tool
 calls per rollout), ``submitted_frac``, ``reward_masked`` (infra failures, reward None)); each row is
-also printed as one ``[rftgym] step ...`` line under TRL's progress bar. On resume, rows past the checkpoint's step are dropped before training appends again.
+also printed as one ``[rftgym] step ...`` line under TRL's progress bar. On resume, rows past the
+checkpoint's step are dropped before training appends again. ``out/summary.json``'s ``held_out`` is
+``rftgym.train.results.held_out`` of the run (every evaluation, before / after with intervals).
 """
 
 from __future__ import annotations
@@ -435,7 +437,6 @@ def train(cfg: TrainConfig, *, model: Any = None, tokenizer: Any = None,
     if valid:  # before / after on the held-out episodes, with intervals (rftgym.train.results)
         from rftgym.train.results import held_out
 
-        found = held_out(out)
-        summary["held_out"] = {k: found[k] for k in ("before", "after", "paired_reward_difference")}
+        summary["held_out"] = held_out(out)
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
